@@ -1,0 +1,4 @@
+from .roles import Role
+from .users import Department, User
+
+__all__ = ["Department", "Role", "User"]
