@@ -1,9 +1,13 @@
-from django.urls import path
+"""CRM routes: each views module keeps its own `urlpatterns`."""
 
-from . import views
+import importlib
 
 app_name = "crm"
 
-urlpatterns = [
-    path("my-day/", views.MyDayView.as_view(), name="my-day"),
-]
+urlpatterns = []
+for _module in ("counterparties", "contacts", "imports", "segments", "settings", "activities", "deals", "my_day"):
+    try:
+        urlpatterns += importlib.import_module(f"fabrika.crm.views.{_module}").urlpatterns
+    except ModuleNotFoundError as exc:
+        if exc.name != f"fabrika.crm.views.{_module}":
+            raise
