@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "fabrika.access",
     "fabrika.audit",
     "fabrika.crm",
+    "fabrika.catalog",
+    "fabrika.inventory",
     "fabrika.documents",
     "fabrika.api",
     "fabrika.web",
@@ -208,6 +210,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("kind") or appear under two names get one clear name.
+    "ENUM_NAME_OVERRIDES": {
+        "FunnelStageKindEnum": "fabrika.crm.models.deals.FunnelStage.Kind",
+    },
 }
 
 TASKS = {
