@@ -12,6 +12,14 @@ class CatalogConfig(AppConfig):
 
         from . import models
 
-        for model in (models.Unit, models.UnitConversion, models.ProductGroup, models.GroupCharacteristic,
-                      models.Product, models.PriceType, models.PriceList, models.PriceListItem):
+        for model in (
+            models.Unit,
+            models.UnitConversion,
+            models.ProductGroup,
+            models.GroupCharacteristic,
+            models.Product,
+            models.PriceType,
+            models.PriceList,
+            models.PriceListItem,
+        ):
             auditlog.register(model)

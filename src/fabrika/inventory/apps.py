@@ -25,6 +25,5 @@ class InventoryConfig(AppConfig):
         ):
             numbering.register(code, prefix=prefix, label=label)
         # Reference data is audited field by field; the ledger is its own audit (append-only).
-        for model in (models.Warehouse, models.Location, models.StockDocument, models.StockDocumentLine,
-                      models.Period):
+        for model in (models.Warehouse, models.Location, models.StockDocument, models.StockDocumentLine, models.Period):
             auditlog.register(model)

@@ -15,18 +15,40 @@ class InsufficientStock(DomainError):
 
     def __init__(self, product, warehouse, wanted, available, lot=None, at=None):
         self.product, self.warehouse, self.wanted, self.available, self.lot, self.at = (
-            product, warehouse, wanted, available, lot, at)
+            product,
+            warehouse,
+            wanted,
+            available,
+            lot,
+            at,
+        )
         if lot is not None:
-            message = _("Not enough %(product)s (lot %(lot)s) in %(warehouse)s: wanted %(wanted)s, "
-                        "available %(available)s") % {"product": product, "lot": lot, "warehouse": warehouse,
-                                                       "wanted": _num(wanted), "available": _num(available)}
+            message = _(
+                "Not enough %(product)s (lot %(lot)s) in %(warehouse)s: wanted %(wanted)s, available %(available)s"
+            ) % {
+                "product": product,
+                "lot": lot,
+                "warehouse": warehouse,
+                "wanted": _num(wanted),
+                "available": _num(available),
+            }
         else:
             message = _("Not enough %(product)s in %(warehouse)s: wanted %(wanted)s, available %(available)s") % {
-                "product": product, "warehouse": warehouse, "wanted": _num(wanted), "available": _num(available)}
+                "product": product,
+                "warehouse": warehouse,
+                "wanted": _num(wanted),
+                "available": _num(available),
+            }
         if at is not None:
             message += " " + _("(at %(time)s, after a backdated posting)") % {"time": at}
-        super().__init__(message, product=str(product), warehouse=str(warehouse), wanted=str(wanted),
-                         available=str(available), lot=str(lot) if lot is not None else None)
+        super().__init__(
+            message,
+            product=str(product),
+            warehouse=str(warehouse),
+            wanted=str(wanted),
+            available=str(available),
+            lot=str(lot) if lot is not None else None,
+        )
 
 
 class PeriodClosed(DomainError):
@@ -34,8 +56,11 @@ class PeriodClosed(DomainError):
 
     def __init__(self, period, posted_at):
         self.period, self.posted_at = period, posted_at
-        super().__init__(_("The period %(period)s is closed: nothing can be posted on %(date)s.")
-                         % {"period": period, "date": posted_at.date()}, period=str(period))
+        super().__init__(
+            _("The period %(period)s is closed: nothing can be posted on %(date)s.")
+            % {"period": period, "date": posted_at.date()},
+            period=str(period),
+        )
 
 
 class InvalidMove(DomainError):

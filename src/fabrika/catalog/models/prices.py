@@ -26,8 +26,9 @@ class PriceList(models.Model):
     access_area = "catalog"
 
     name = models.CharField(_("name"), max_length=150)
-    price_type = models.ForeignKey(PriceType, verbose_name=_("price type"), on_delete=models.PROTECT,
-                                   related_name="price_lists")
+    price_type = models.ForeignKey(
+        PriceType, verbose_name=_("price type"), on_delete=models.PROTECT, related_name="price_lists"
+    )
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
@@ -38,8 +39,9 @@ class PriceList(models.Model):
         verbose_name_plural = _("price lists")
         ordering = ["price_type", "-valid_from"]
         constraints = [
-            models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
-                                   name="price_list_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")), name="price_list_dates_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -49,10 +51,12 @@ class PriceList(models.Model):
 class PriceListItem(models.Model):
     access_area = "catalog"
 
-    price_list = models.ForeignKey(PriceList, verbose_name=_("price list"), on_delete=models.CASCADE,
-                                   related_name="items")
-    product = models.ForeignKey("catalog.Product", verbose_name=_("product"), on_delete=models.CASCADE,
-                                related_name="prices")
+    price_list = models.ForeignKey(
+        PriceList, verbose_name=_("price list"), on_delete=models.CASCADE, related_name="items"
+    )
+    product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("product"), on_delete=models.CASCADE, related_name="prices"
+    )
     price = MoneyField(_("price"))
 
     class Meta:

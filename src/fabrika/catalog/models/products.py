@@ -10,8 +10,9 @@ class ProductGroup(models.Model):
     access_area = "catalog"
 
     name = models.CharField(_("name"), max_length=150)
-    parent = models.ForeignKey("self", verbose_name=_("parent group"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent group"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     code = models.CharField(_("code"), max_length=40, blank=True)
 
     class Meta:
@@ -46,8 +47,9 @@ class GroupCharacteristic(models.Model):
         CHOICE = "choice", _("Choice")
         BOOL = "bool", _("Yes/no")
 
-    group = models.ForeignKey(ProductGroup, verbose_name=_("group"), on_delete=models.CASCADE,
-                              related_name="characteristics")
+    group = models.ForeignKey(
+        ProductGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="characteristics"
+    )
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
     choices = models.TextField(_("choices (one per line)"), blank=True)
@@ -83,11 +85,18 @@ class Product(TimeStampedModel):
     name = models.CharField(_("name"), max_length=255, db_index=True)
     type = models.CharField(_("type"), max_length=12, choices=Type.choices, default=Type.COMPONENT)
     unit = models.ForeignKey("catalog.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
-    group = models.ForeignKey(ProductGroup, verbose_name=_("group"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="products")
+    group = models.ForeignKey(
+        ProductGroup, verbose_name=_("group"), null=True, blank=True, on_delete=models.PROTECT, related_name="products"
+    )
     barcode = models.CharField(_("barcode"), max_length=64, blank=True, db_index=True)
-    default_warehouse = models.ForeignKey("inventory.Warehouse", verbose_name=_("default warehouse"), null=True,
-                                          blank=True, on_delete=models.SET_NULL, related_name="+")
+    default_warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        verbose_name=_("default warehouse"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     photo = models.ImageField(_("photo"), upload_to="products/", blank=True)
     description = models.TextField(_("description"), blank=True)
     characteristics = models.JSONField(_("characteristics"), default=dict, blank=True)

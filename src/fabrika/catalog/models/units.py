@@ -28,8 +28,9 @@ class UnitConversion(models.Model):
 
     access_area = "catalog"
 
-    product = models.ForeignKey("catalog.Product", verbose_name=_("product"), on_delete=models.CASCADE,
-                                related_name="conversions")
+    product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("product"), on_delete=models.CASCADE, related_name="conversions"
+    )
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
     factor = QuantityField(_("base units in one"))
     barcode = models.CharField(_("barcode"), max_length=64, blank=True)

@@ -46,8 +46,9 @@ class Layer:
         return unit_cost(self.value_in, self.qty_in)
 
     def copy(self) -> Layer:
-        return Layer(self.key, self.move, self.lot, self.qty_in, self.value_in, self.remaining_qty,
-                     self.remaining_value)
+        return Layer(
+            self.key, self.move, self.lot, self.qty_in, self.value_in, self.remaining_qty, self.remaining_value
+        )
 
 
 @dataclass(frozen=True)

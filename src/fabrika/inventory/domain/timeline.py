@@ -54,13 +54,29 @@ def replay_fifo(stock: FifoStock, entries) -> list[Derived]:
         if entry.direction == IN:
             layers = stock.receive(entry.key, entry.move, _pieces(entry))
             value = sum((layer.value_in for layer in layers), Decimal("0.00"))
-            out.append(Derived(entry.move, value, unit_cost(value, entry.qty), layers=layers,
-                               qty_after=stock.qty, value_after=stock.value))
+            out.append(
+                Derived(
+                    entry.move,
+                    value,
+                    unit_cost(value, entry.qty),
+                    layers=layers,
+                    qty_after=stock.qty,
+                    value_after=stock.value,
+                )
+            )
         else:
             consumptions = stock.issue(entry.qty, entry.lot)
             value = sum((c.value for c in consumptions), Decimal("0.00"))
-            out.append(Derived(entry.move, value, unit_cost(value, entry.qty), consumptions=consumptions,
-                               qty_after=stock.qty, value_after=stock.value))
+            out.append(
+                Derived(
+                    entry.move,
+                    value,
+                    unit_cost(value, entry.qty),
+                    consumptions=consumptions,
+                    qty_after=stock.qty,
+                    value_after=stock.value,
+                )
+            )
     return out
 
 
@@ -70,10 +86,19 @@ def replay_average(stock: AverageStock, entries) -> list[Derived]:
         if entry.direction == IN:
             value = sum((p.value for p in _pieces(entry)), Decimal("0.00"))
             settlement = stock.receive(entry.qty, value)
-            out.append(Derived(entry.move, value, unit_cost(value, entry.qty), settlement=settlement,
-                               qty_after=stock.qty, value_after=stock.value))
+            out.append(
+                Derived(
+                    entry.move,
+                    value,
+                    unit_cost(value, entry.qty),
+                    settlement=settlement,
+                    qty_after=stock.qty,
+                    value_after=stock.value,
+                )
+            )
         else:
             value = stock.issue(entry.qty)
-            out.append(Derived(entry.move, value, unit_cost(value, entry.qty), qty_after=stock.qty,
-                               value_after=stock.value))
+            out.append(
+                Derived(entry.move, value, unit_cost(value, entry.qty), qty_after=stock.qty, value_after=stock.value)
+            )
     return out

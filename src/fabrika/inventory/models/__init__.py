@@ -5,6 +5,18 @@ from .reservations import Reservation
 from .warehouses import Location, Warehouse
 
 __all__ = [
-    "Balance", "BalanceSnapshot", "CostLayer", "LayerConsumption", "Location", "Lot", "Period", "Recosting",
-    "RecostingChange", "Reservation", "StockDocument", "StockDocumentLine", "StockMove", "Warehouse",
+    "Balance",
+    "BalanceSnapshot",
+    "CostLayer",
+    "LayerConsumption",
+    "Location",
+    "Lot",
+    "Period",
+    "Recosting",
+    "RecostingChange",
+    "Reservation",
+    "StockDocument",
+    "StockDocumentLine",
+    "StockMove",
+    "Warehouse",
 ]

@@ -32,18 +32,32 @@ class StockDocument(TimeStampedModel):
     number = models.CharField(_("number"), max_length=40, unique=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     date = models.DateTimeField(_("date"))
-    warehouse = models.ForeignKey("inventory.Warehouse", verbose_name=_("warehouse"), on_delete=models.PROTECT,
-                                  related_name="documents")
-    to_warehouse = models.ForeignKey("inventory.Warehouse", verbose_name=_("to warehouse"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="incoming_documents")
-    counterparty = models.ForeignKey("crm.Counterparty", verbose_name=_("counterparty"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="stock_documents")
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse", verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="documents"
+    )
+    to_warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        verbose_name=_("to warehouse"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incoming_documents",
+    )
+    counterparty = models.ForeignKey(
+        "crm.Counterparty",
+        verbose_name=_("counterparty"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stock_documents",
+    )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     posted_at = models.DateTimeField(_("posted"), null=True, blank=True)
-    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
 
     class Meta:
@@ -61,20 +75,26 @@ class StockDocumentLine(models.Model):
 
     document = models.ForeignKey(StockDocument, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(default=0)
-    product = models.ForeignKey("catalog.Product", verbose_name=_("product"), on_delete=models.PROTECT,
-                                related_name="+")
+    product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
     qty = QuantityField(_("quantity"))
     unit = models.ForeignKey("catalog.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
     qty_base = QuantityField(_("quantity in base unit"))
     price = MoneyField(_("unit price"), null=True, blank=True)  # receipts: purchase price per document unit
     value = MoneyField(_("value"), null=True, blank=True)  # receipts: round(qty × price, 2) unless given
-    lot = models.ForeignKey("inventory.Lot", verbose_name=_("lot"), null=True, blank=True, on_delete=models.PROTECT,
-                            related_name="+")
+    lot = models.ForeignKey(
+        "inventory.Lot", verbose_name=_("lot"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     lot_number = models.CharField(_("lot number"), max_length=64, blank=True)  # receipts: the lot to create
     counted_qty = QuantityField(_("counted"), null=True, blank=True)  # stocktake
-    reservation = models.ForeignKey("inventory.Reservation", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    reservation = models.ForeignKey(
+        "inventory.Reservation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["position", "id"]
         constraints = [models.CheckConstraint(condition=Q(qty__gte=0), name="line_qty_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}/{self.position}: {self.product_id} × {self.qty}"

@@ -13,12 +13,19 @@ class Lot(models.Model):
 
     access_area = "inventory"
 
-    product = models.ForeignKey("catalog.Product", verbose_name=_("product"), on_delete=models.PROTECT,
-                                related_name="lots")
+    product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="lots"
+    )
     number = models.CharField(_("lot"), max_length=64)
     received_at = models.DateTimeField(_("received"))
-    supplier = models.ForeignKey("crm.Counterparty", verbose_name=_("supplier"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey(
+        "crm.Counterparty",
+        verbose_name=_("supplier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     expiry = models.DateField(_("expiry"), null=True, blank=True)
 
     class Meta:
@@ -41,8 +48,19 @@ class StockMove(models.Model):
     """
 
     access_area = "inventory"
-    FACT_FIELDS = ("product_id", "qty", "from_location_id", "to_location_id", "lot_id", "posted_at",
-                   "document_id", "line_id", "kind", "input_value", "reverses_id")
+    FACT_FIELDS = (
+        "product_id",
+        "qty",
+        "from_location_id",
+        "to_location_id",
+        "lot_id",
+        "posted_at",
+        "document_id",
+        "line_id",
+        "kind",
+        "input_value",
+        "reverses_id",
+    )
 
     class Kind(models.TextChoices):
         RECEIPT = "receipt", _("Receipt")
@@ -63,18 +81,21 @@ class StockMove(models.Model):
     lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="moves")
     posted_at = models.DateTimeField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    document = models.ForeignKey("inventory.StockDocument", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="moves")
-    line = models.ForeignKey("inventory.StockDocumentLine", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="moves")
+    document = models.ForeignKey(
+        "inventory.StockDocument", null=True, blank=True, on_delete=models.PROTECT, related_name="moves"
+    )
+    line = models.ForeignKey(
+        "inventory.StockDocumentLine", null=True, blank=True, on_delete=models.PROTECT, related_name="moves"
+    )
     reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals")
     input_value = MoneyField(_("incoming value"), null=True, blank=True)
     # Derived by the valuation engine.
     value = MoneyField(_("value"), null=True, blank=True)
     unit_cost = UnitCostField(_("unit cost"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("stock move")
@@ -115,6 +136,9 @@ class Balance(models.Model):
         constraints = [models.UniqueConstraint(fields=["product", "warehouse"], name="uniq_balance")]
         indexes = [models.Index(fields=["warehouse", "product"], name="balance_wh_product")]
 
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.warehouse_id}: {self.qty}"
+
     @property
     def available(self):
         return self.qty - self.reserved
@@ -146,6 +170,9 @@ class CostLayer(models.Model):
             models.Index(fields=["product", "warehouse"], condition=Q(remaining_qty__gt=0), name="layer_open"),
         ]
 
+    def __str__(self) -> str:
+        return f"layer {self.move_id}/{self.piece}: {self.remaining_qty} of {self.qty_in}"
+
 
 class LayerConsumption(models.Model):
     """How much of a layer an issue move took, and at what value."""
@@ -157,3 +184,6 @@ class LayerConsumption(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["layer"], name="consumption_layer")]
+
+    def __str__(self) -> str:
+        return f"{self.move_id} took {self.qty} of layer {self.layer_id}"

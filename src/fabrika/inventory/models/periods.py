@@ -13,8 +13,9 @@ class Period(models.Model):
     start = models.DateField(_("month"), unique=True)  # first day of the month
     closed = models.BooleanField(_("closed"), default=False)
     closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("period")
@@ -37,6 +38,9 @@ class BalanceSnapshot(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["period_end", "product", "warehouse"], name="uniq_snapshot")]
 
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.warehouse_id} {self.period_end:%Y-%m}: {self.qty}"
+
 
 class Recosting(models.Model):
     """A replay of a timeline after a backdated posting: what triggered it and what changed."""
@@ -51,9 +55,15 @@ class Recosting(models.Model):
     moves_changed = models.PositiveIntegerField(default=0)
     request_id = models.CharField(max_length=80, blank=True)
 
+    def __str__(self) -> str:
+        return f"recosting {self.product_id}@{self.warehouse_id} from {self.from_time}"
+
 
 class RecostingChange(models.Model):
     recosting = models.ForeignKey(Recosting, on_delete=models.CASCADE, related_name="changes")
     move = models.ForeignKey("inventory.StockMove", on_delete=models.PROTECT, related_name="+")
     old_value = MoneyField(null=True)
     new_value = MoneyField()
+
+    def __str__(self) -> str:
+        return f"{self.move_id}: {self.old_value} -> {self.new_value}"

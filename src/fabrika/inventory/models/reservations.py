@@ -16,18 +16,32 @@ class Reservation(models.Model):
         CONSUMED = "consumed", _("Shipped")
         RELEASED = "released", _("Released")
 
-    product = models.ForeignKey("catalog.Product", verbose_name=_("product"), on_delete=models.PROTECT,
-                                related_name="reservations")
-    warehouse = models.ForeignKey("inventory.Warehouse", verbose_name=_("warehouse"), on_delete=models.PROTECT,
-                                  related_name="reservations")
-    lot = models.ForeignKey("inventory.Lot", verbose_name=_("lot"), null=True, blank=True, on_delete=models.PROTECT,
-                            related_name="reservations")
+    product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="reservations"
+    )
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse", verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="reservations"
+    )
+    lot = models.ForeignKey(
+        "inventory.Lot",
+        verbose_name=_("lot"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reservations",
+    )
     qty = QuantityField(_("reserved"))
     qty_consumed = QuantityField(_("shipped"), default=0)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ACTIVE)
     reference = models.CharField(_("for"), max_length=100)  # e.g. "ORD-2026-00017/3" until orders exist
-    counterparty = models.ForeignKey("crm.Counterparty", verbose_name=_("customer"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    counterparty = models.ForeignKey(
+        "crm.Counterparty",
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -39,6 +53,9 @@ class Reservation(models.Model):
             models.CheckConstraint(condition=Q(qty_consumed__lte=models.F("qty")), name="reservation_not_overshipped"),
         ]
         indexes = [models.Index(fields=["product", "warehouse", "state"], name="reservation_open")]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.product_id} × {self.qty}"
 
     @property
     def open_qty(self):

@@ -48,8 +48,14 @@ class Location(models.Model):
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=150)
-    warehouse = models.ForeignKey(Warehouse, verbose_name=_("warehouse"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="locations")
+    warehouse = models.ForeignKey(
+        Warehouse,
+        verbose_name=_("warehouse"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="locations",
+    )
 
     class Meta:
         verbose_name = _("location")
@@ -60,7 +66,9 @@ class Location(models.Model):
                 condition=Q(kind="storage", warehouse__isnull=False) | ~Q(kind="storage"),
                 name="storage_location_has_warehouse",
             ),
-            models.UniqueConstraint(fields=["kind"], condition=~Q(kind="storage"), name="one_virtual_location_per_kind"),
+            models.UniqueConstraint(
+                fields=["kind"], condition=~Q(kind="storage"), name="one_virtual_location_per_kind"
+            ),
         ]
 
     def __str__(self) -> str:

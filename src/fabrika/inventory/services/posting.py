@@ -128,9 +128,7 @@ def _sides(move: StockMove, locations: dict) -> list[tuple[str, int]]:
 def lock_balances(keys) -> dict[tuple, Balance]:
     """Create missing balance rows, then lock them all in primary-key order."""
     keys = sorted(set(keys))
-    Balance.objects.bulk_create(
-        [Balance(product_id=p, warehouse_id=w) for p, w in keys], ignore_conflicts=True
-    )
+    Balance.objects.bulk_create([Balance(product_id=p, warehouse_id=w) for p, w in keys], ignore_conflicts=True)
     cond = Q(pk__in=[])
     by_product = defaultdict(list)
     for p, w in keys:
@@ -163,14 +161,25 @@ def post_moves(*, specs: list[MoveSpec], actor=None) -> list[StockMove]:
         if s.posted_at is None:
             s.posted_at = now
     _check_periods(specs)
-    moves = StockMove.objects.bulk_create([
-        StockMove(
-            product_id=getattr(s.product, "pk", s.product), qty=s.qty, from_location=s.from_location,
-            to_location=s.to_location, lot=s.lot, posted_at=s.posted_at, kind=s.kind, document=s.document,
-            line=s.line, reverses=s.reverses, input_value=s.input_value, created_by=actor,
-        )
-        for s in specs
-    ])
+    moves = StockMove.objects.bulk_create(
+        [
+            StockMove(
+                product_id=getattr(s.product, "pk", s.product),
+                qty=s.qty,
+                from_location=s.from_location,
+                to_location=s.to_location,
+                lot=s.lot,
+                posted_at=s.posted_at,
+                kind=s.kind,
+                document=s.document,
+                line=s.line,
+                reverses=s.reverses,
+                input_value=s.input_value,
+                created_by=actor,
+            )
+            for s in specs
+        ]
+    )
     engine = _Engine(moves, specs, locations, balances)
     engine.run()
     return moves
@@ -220,8 +229,11 @@ class _Engine:
         storage_ids = [loc.pk for loc in self.locations.values() if loc.is_storage and loc.warehouse_id == wh_id]
         if not backdated:
             tl.stock = self._current_state(tl, balance)
-            tl.entries = [m for m in self.moves if m.product_id == product_id
-                          and any(w == wh_id for _d, w in _sides(m, self.locations))]
+            tl.entries = [
+                m
+                for m in self.moves
+                if m.product_id == product_id and any(w == wh_id for _d, w in _sides(m, self.locations))
+            ]
         else:
             tl.stock = self._state_at(tl, storage_ids)
             tl.entries = self._entries_from(tl, storage_ids)
@@ -231,8 +243,9 @@ class _Engine:
     def _current_state(self, tl: _Timeline, balance: Balance):
         if not tl.warehouse.is_fifo:
             return AverageStock(balance.qty, balance.value, balance.average_cost)
-        layers = CostLayer.objects.filter(product_id=tl.product_id, warehouse=tl.warehouse,
-                                          remaining_qty__gt=0).order_by("posted_at", "move_id", "piece")
+        layers = CostLayer.objects.filter(
+            product_id=tl.product_id, warehouse=tl.warehouse, remaining_qty__gt=0
+        ).order_by("posted_at", "move_id", "piece")
         stock = FifoStock([self._layer(row, row.remaining_qty, row.remaining_value) for row in layers])
         for layer in stock.layers:
             tl.touched_layers[layer.row_id] = layer
@@ -240,8 +253,15 @@ class _Engine:
 
     @staticmethod
     def _layer(row: CostLayer, remaining_qty, remaining_value) -> Layer:
-        layer = Layer((row.posted_at, row.move_id, row.piece), row.move_id, row.lot_id, row.qty_in, row.value_in,
-                      remaining_qty, remaining_value)
+        layer = Layer(
+            (row.posted_at, row.move_id, row.piece),
+            row.move_id,
+            row.lot_id,
+            row.qty_in,
+            row.value_in,
+            remaining_qty,
+            remaining_value,
+        )
         layer.row_id = row.pk
         return layer
 
@@ -276,7 +296,8 @@ class _Engine:
 
     def _entries_from(self, tl: _Timeline, storage_ids) -> list[StockMove]:
         qs = StockMove.objects.filter(product_id=tl.product_id).filter(
-            Q(from_location_id__in=storage_ids) | Q(to_location_id__in=storage_ids))
+            Q(from_location_id__in=storage_ids) | Q(to_location_id__in=storage_ids)
+        )
         if tl.from_key is not None:
             t, mid = tl.from_key
             qs = qs.filter(Q(posted_at__gt=t) | Q(posted_at=t, id__gte=mid))
@@ -339,8 +360,14 @@ class _Engine:
                 plan = stock.plan_issue(move.qty, move.lot_id)
             except dfifo.InsufficientStock as exc:
                 lot = Lot.objects.get(pk=move.lot_id) if move.lot_id else None
-                raise InsufficientStock(self._product(move.product_id), tl.warehouse, exc.wanted, exc.available,
-                                        lot=lot, at=move.posted_at if tl.backdated else None) from None
+                raise InsufficientStock(
+                    self._product(move.product_id),
+                    tl.warehouse,
+                    exc.wanted,
+                    exc.available,
+                    lot=lot,
+                    at=move.posted_at if tl.backdated else None,
+                ) from None
             stock.apply(plan)
             tl.consumptions += [(move, c) for c in plan]
             value = sum((c.value for c in plan), Decimal("0.00"))
@@ -359,8 +386,9 @@ class _Engine:
 
     def _check_reservations(self, tl, move, spec: MoveSpec, stock: FifoStock) -> None:
         """Goods reserved for others may not be issued (FIFO warehouses)."""
-        reserved = Reservation.objects.filter(product_id=move.product_id, warehouse=tl.warehouse,
-                                              state=Reservation.State.ACTIVE)
+        reserved = Reservation.objects.filter(
+            product_id=move.product_id, warehouse=tl.warehouse, state=Reservation.State.ACTIVE
+        )
         if spec.reservation is not None:
             reserved = reserved.exclude(pk=spec.reservation.pk)
         if move.lot_id:
@@ -371,8 +399,9 @@ class _Engine:
         available = stock.available(move.lot_id) - held
         if move.qty > available:
             lot = Lot.objects.get(pk=move.lot_id) if move.lot_id else None
-            raise InsufficientStock(self._product(move.product_id), tl.warehouse, move.qty, max(available, ZERO),
-                                    lot=lot)
+            raise InsufficientStock(
+                self._product(move.product_id), tl.warehouse, move.qty, max(available, ZERO), lot=lot
+            )
 
     def _receive(self, tl: _Timeline, move: StockMove) -> None:
         src = self.locations[move.from_location_id]
@@ -410,14 +439,22 @@ class _Engine:
                 CostLayer.objects.filter(pk__in=tl.old_layer_ids).delete()
             if tl.backdated:
                 t, mid = tl.from_key
-                LayerConsumption.objects.filter(
-                    layer_id__in=list(tl.touched_layers)).filter(
-                    Q(move__posted_at__gt=t) | Q(move__posted_at=t, move_id__gte=mid)).delete()
+                LayerConsumption.objects.filter(layer_id__in=list(tl.touched_layers)).filter(
+                    Q(move__posted_at__gt=t) | Q(move__posted_at=t, move_id__gte=mid)
+                ).delete()
             for layer, move in tl.new_layers:
-                row = CostLayer(product_id=tl.product_id, warehouse=tl.warehouse, move=move, piece=layer.key[2],
-                                lot_id=layer.lot, posted_at=move.posted_at, qty_in=layer.qty_in,
-                                value_in=layer.value_in, remaining_qty=layer.remaining_qty,
-                                remaining_value=layer.remaining_value)
+                row = CostLayer(
+                    product_id=tl.product_id,
+                    warehouse=tl.warehouse,
+                    move=move,
+                    piece=layer.key[2],
+                    lot_id=layer.lot,
+                    posted_at=move.posted_at,
+                    qty_in=layer.qty_in,
+                    value_in=layer.value_in,
+                    remaining_qty=layer.remaining_qty,
+                    remaining_value=layer.remaining_value,
+                )
                 layer.row = row
                 layer_rows.append(row)
         CostLayer.objects.bulk_create(layer_rows)
@@ -443,8 +480,9 @@ class _Engine:
                 now = final.get(layer.key)
                 layer.row.remaining_qty = now.remaining_qty if now is not None else ZERO
                 layer.row.remaining_value = now.remaining_value if now is not None else Decimal("0.00")
-            CostLayer.objects.bulk_update([layer.row for layer, _m in tl.new_layers],
-                                          ["remaining_qty", "remaining_value"], batch_size=500)
+            CostLayer.objects.bulk_update(
+                [layer.row for layer, _m in tl.new_layers], ["remaining_qty", "remaining_value"], batch_size=500
+            )
         LayerConsumption.objects.bulk_create(consumption_rows, batch_size=1000)
         self._write_moves()
         self._write_balances()
@@ -473,15 +511,23 @@ class _Engine:
             trigger = next((m for m in self.moves if m.product_id == tl.product_id), None)
             new_here = any(m.pk in self.new_ids for m in tl.entries)
             rec = Recosting.objects.create(
-                product_id=tl.product_id, warehouse=tl.warehouse,
+                product_id=tl.product_id,
+                warehouse=tl.warehouse,
                 from_time=tl.entries[0].posted_at if tl.entries else trigger.posted_at,
-                trigger=trigger, reason="backdated posting" if new_here else "cost of a transfer changed",
-                moves_replayed=len(replayed), moves_changed=len(changes), request_id=get_request_id() or "",
+                trigger=trigger,
+                reason="backdated posting" if new_here else "cost of a transfer changed",
+                moves_replayed=len(replayed),
+                moves_changed=len(changes),
+                request_id=get_request_id() or "",
             )
-            RecostingChange.objects.bulk_create([
-                RecostingChange(recosting=rec, move=m, old_value=self.old_values.get(m.pk),
-                                new_value=self.values[m.pk]) for m in changes
-            ])
+            RecostingChange.objects.bulk_create(
+                [
+                    RecostingChange(
+                        recosting=rec, move=m, old_value=self.old_values.get(m.pk), new_value=self.values[m.pk]
+                    )
+                    for m in changes
+                ]
+            )
 
     def _write_balances(self) -> None:
         # Shipping reserved goods consumes the reservation.
@@ -508,9 +554,11 @@ class _Engine:
             else:
                 balance.average_cost = tl.stock.average
             last = max((_move_key(m) for m in tl.entries), default=None)
-            if last is not None and (balance.last_move_id is None
-                                     or last > (balance.last_posted_at, balance.last_move_id)):
+            if last is not None and (
+                balance.last_move_id is None or last > (balance.last_posted_at, balance.last_move_id)
+            ):
                 balance.last_posted_at, balance.last_move_id = last
             rows.append(balance)
-        Balance.objects.bulk_update(rows, ["qty", "reserved", "value", "average_cost", "last_posted_at",
-                                           "last_move_id"])
+        Balance.objects.bulk_update(
+            rows, ["qty", "reserved", "value", "average_cost", "last_posted_at", "last_move_id"]
+        )

@@ -35,8 +35,9 @@ def warehouse_create(*, actor, data: dict) -> Warehouse:
     apply(warehouse, data)
     validate(warehouse)
     warehouse.save()
-    Location.objects.create(kind=Location.Kind.STORAGE, name=_("%(warehouse)s: stock") % {"warehouse": warehouse.name},
-                            warehouse=warehouse)
+    Location.objects.create(
+        kind=Location.Kind.STORAGE, name=_("%(warehouse)s: stock") % {"warehouse": warehouse.name}, warehouse=warehouse
+    )
     record_event("inventory.warehouse_created", warehouse, actor=actor, valuation=warehouse.valuation)
     return warehouse
 

@@ -18,8 +18,10 @@ def test_fifo_consumes_oldest_first_and_values_exactly():
     replay_fifo(stock, receipts(("10", "1000.00"), ("10", "1200.00")))
     [ship] = replay_fifo(stock, [Entry((9, 0), "s", OUT, D("15"))])
     assert ship.value == D("1600.00")
-    assert [(c.lot, c.qty, c.value) for c in ship.consumptions] == [("L0", D("10"), D("1000.00")),
-                                                                    ("L1", D("5"), D("600.00"))]
+    assert [(c.lot, c.qty, c.value) for c in ship.consumptions] == [
+        ("L0", D("10"), D("1000.00")),
+        ("L1", D("5"), D("600.00")),
+    ]
     assert stock.qty == D("5") and stock.value == D("600.00")
     with pytest.raises(InsufficientStock) as err:
         replay_fifo(stock, [Entry((10, 0), "s2", OUT, D("6"))])
@@ -56,7 +58,9 @@ def test_transfer_pieces_keep_lot_and_cost():
     [arrive] = replay_fifo(target, [Entry((9, 1), "t-in", IN, D("12"), pieces=pieces)])
     assert arrive.value == D("1240.00")
     assert [(layer.lot, layer.qty_in, layer.unit_cost) for layer in target.layers] == [
-        ("L0", D("10"), D("100.000000")), ("L1", D("2"), D("120.000000"))]
+        ("L0", D("10"), D("100.000000")),
+        ("L1", D("2"), D("120.000000")),
+    ]
 
 
 def test_average_cost_and_negative_stock():

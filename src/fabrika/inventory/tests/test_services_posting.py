@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from fabrika.catalog.models import Product, Unit
 from fabrika.inventory.errors import InsufficientStock
-from fabrika.inventory.models import Balance, CostLayer, Location, Recosting, StockMove, Warehouse
+from fabrika.inventory.models import Balance, CostLayer, Location, Recosting, StockMove
 from fabrika.inventory.services.posting import MoveSpec, post_moves
 from fabrika.inventory.services.warehouses import storage_of, virtual_location, warehouse_create
 
@@ -32,14 +32,36 @@ def avg():
 
 
 def receive(product, wh, qty, value, at=None):
-    [move] = post_moves(specs=[MoveSpec(product, D(qty), virtual_location(Location.Kind.SUPPLIER), storage_of(wh),
-                                        StockMove.Kind.RECEIPT, at, input_value=D(value))])
+    [move] = post_moves(
+        specs=[
+            MoveSpec(
+                product,
+                D(qty),
+                virtual_location(Location.Kind.SUPPLIER),
+                storage_of(wh),
+                StockMove.Kind.RECEIPT,
+                at,
+                input_value=D(value),
+            )
+        ]
+    )
     return move
 
 
 def ship(product, wh, qty, at=None, lot=None):
-    [move] = post_moves(specs=[MoveSpec(product, D(qty), storage_of(wh), virtual_location(Location.Kind.CUSTOMER),
-                                        StockMove.Kind.SHIPMENT, at, lot=lot)])
+    [move] = post_moves(
+        specs=[
+            MoveSpec(
+                product,
+                D(qty),
+                storage_of(wh),
+                virtual_location(Location.Kind.CUSTOMER),
+                StockMove.Kind.SHIPMENT,
+                at,
+                lot=lot,
+            )
+        ]
+    )
     return move
 
 
@@ -79,8 +101,9 @@ def test_transfer_keeps_layer_costs(product, fifo, avg):
     second = warehouse_create(actor=None, data={"code": "B", "name": "Branch", "valuation": "fifo"})
     receive(product, fifo, "10", "1000.00")
     receive(product, fifo, "10", "1200.00")
-    [move] = post_moves(specs=[MoveSpec(product, D("12"), storage_of(fifo), storage_of(second),
-                                        StockMove.Kind.TRANSFER, None)])
+    [move] = post_moves(
+        specs=[MoveSpec(product, D("12"), storage_of(fifo), storage_of(second), StockMove.Kind.TRANSFER, None)]
+    )
     move.refresh_from_db()
     assert move.value == D("1240.00")
     layers = CostLayer.objects.filter(warehouse=second).order_by("piece")
