@@ -38,6 +38,31 @@ class Lot(models.Model):
         return self.number
 
 
+class StockMoveQuerySet(models.QuerySet):
+    """The ledger is append-only: no deletes, and updates only of the derived valuation fields."""
+
+    DERIVED = {"value", "unit_cost"}
+
+    def delete(self):
+        from ..errors import ImmutableLedger
+
+        raise ImmutableLedger("Posted stock moves cannot be deleted; post a reversal instead.")
+
+    def update(self, **kwargs):
+        from ..errors import ImmutableLedger
+
+        if set(kwargs) - self.DERIVED:
+            raise ImmutableLedger("The facts of a posted stock move cannot change.")
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        from ..errors import ImmutableLedger
+
+        if set(fields) - self.DERIVED:
+            raise ImmutableLedger("The facts of a posted stock move cannot change.")
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+
 class StockMove(models.Model):
     """A posted move of one product from one location to another. Immutable once written.
 
@@ -97,6 +122,8 @@ class StockMove(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = StockMoveQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("stock move")
         verbose_name_plural = _("stock moves")
@@ -114,6 +141,18 @@ class StockMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.product_id} × {self.qty}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            from ..errors import ImmutableLedger
+
+            raise ImmutableLedger("A posted stock move cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        from ..errors import ImmutableLedger
+
+        raise ImmutableLedger("Posted stock moves cannot be deleted; post a reversal instead.")
 
 
 class Balance(models.Model):
