@@ -1,33 +1,3 @@
-from django.core.exceptions import ValidationError
-from django.db import models
+from fabrika.core.records import apply, save_m2m, validate
 
-from fabrika.core.errors import ValidationFailed
-
-
-def apply(instance: models.Model, data: dict, *, exclude_m2m: bool = True) -> dict:
-    """Set the plain fields of `data` on `instance`; return the many-to-many values to set after saving."""
-    m2m = {}
-    m2m_names = {f.name for f in instance._meta.many_to_many}
-    for name, value in data.items():
-        if name in m2m_names:
-            m2m[name] = value
-        else:
-            setattr(instance, name, value)
-    return m2m
-
-
-def validate(instance: models.Model, *, exclude=None) -> None:
-    """Model validation as a domain error (field -> messages), nothing written."""
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise ValidationFailed(exc.message_dict) from None
-
-
-def save_m2m(instance: models.Model, m2m: dict) -> None:
-    for name, values in m2m.items():
-        getattr(instance, name).set(values)
-
-
-def snapshot(instance: models.Model, fields) -> dict:
-    return {f: getattr(instance, f) for f in fields}
+__all__ = ["apply", "save_m2m", "validate"]

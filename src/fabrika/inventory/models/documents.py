@@ -53,7 +53,9 @@ class StockDocument(TimeStampedModel):
     )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     comment = models.TextField(_("comment"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     posted_at = models.DateTimeField(_("posted"), null=True, blank=True)
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

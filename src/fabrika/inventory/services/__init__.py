@@ -1,0 +1,21 @@
+"""The only code that changes stock. Everything that moves goods posts through `post_moves()`."""
+
+from .documents import document_cancel, document_create, document_post, document_update
+from .posting import MoveSpec, post_moves
+from .reservations import release, reserve
+from .warehouses import storage_of, virtual_location, warehouse_create, warehouse_update
+
+__all__ = [
+    "MoveSpec",
+    "document_cancel",
+    "document_create",
+    "document_post",
+    "document_update",
+    "post_moves",
+    "release",
+    "reserve",
+    "storage_of",
+    "virtual_location",
+    "warehouse_create",
+    "warehouse_update",
+]

@@ -2,7 +2,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fabrika.audit.services import record_event
-from fabrika.crm.services._common import apply, validate
+from fabrika.core.records import apply, validate
 
 from ..models import Location, Warehouse
 

@@ -19,8 +19,19 @@ def move():
     unit = Unit.objects.create(code="pcs", name="pieces")
     product = Product.objects.create(code="P1", name="Processor", unit=unit)
     wh = warehouse_create(actor=None, data={"code": "W", "name": "Main", "valuation": "fifo"})
-    [move] = post_moves(specs=[MoveSpec(product, D("3"), virtual_location(Location.Kind.SUPPLIER), storage_of(wh),
-                                        StockMove.Kind.RECEIPT, None, input_value=D("30.00"))])
+    [move] = post_moves(
+        specs=[
+            MoveSpec(
+                product,
+                D("3"),
+                virtual_location(Location.Kind.SUPPLIER),
+                storage_of(wh),
+                StockMove.Kind.RECEIPT,
+                None,
+                input_value=D("30.00"),
+            )
+        ]
+    )
     return move
 
 
@@ -39,8 +50,9 @@ def test_orm_refuses_to_change_or_delete(move):
     assert StockMove.objects.get(pk=move.pk).qty == D("3")
 
 
-@pytest.mark.parametrize("column, value", [("qty", "7"), ("posted_at", "2001-01-01 00:00:00+00:00"),
-                                           ("product_id", None)])
+@pytest.mark.parametrize(
+    "column, value", [("qty", "7"), ("posted_at", "2001-01-01 00:00:00+00:00"), ("product_id", None)]
+)
 def test_database_refuses_raw_update_of_facts(move, column, value):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"UPDATE inventory_stockmove SET {column} = %s WHERE id = %s", [value, move.pk])
