@@ -41,7 +41,7 @@ class Lot(models.Model):
 class StockMoveQuerySet(models.QuerySet):
     """The ledger is append-only: no deletes, and updates only of the derived valuation fields."""
 
-    DERIVED = {"value", "unit_cost"}
+    DERIVED = {"value", "unit_cost", "settlement"}
 
     def delete(self):
         from ..errors import ImmutableLedger
@@ -117,6 +117,8 @@ class StockMove(models.Model):
     # Derived by the valuation engine.
     value = MoneyField(_("value"), null=True, blank=True)
     unit_cost = UnitCostField(_("unit cost"), null=True, blank=True)
+    # Average cost, receipt into negative stock: the cost the earlier short issues should have carried.
+    settlement = MoneyField(_("settlement"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -495,11 +495,13 @@ class _Engine:
                 by_id.setdefault(m.pk, m)
         for move_id, value in self.values.items():
             move = by_id[move_id]
-            if move.value != value:
+            settlement = self.settlements.get(move_id) or None
+            if move.value != value or move.settlement != settlement:
                 move.value = value
                 move.unit_cost = unit_cost(value, move.qty)
+                move.settlement = settlement
                 changed.append(move)
-        StockMove.objects.bulk_update(changed, ["value", "unit_cost"], batch_size=500)
+        StockMove.objects.bulk_update(changed, ["value", "unit_cost", "settlement"], batch_size=500)
         self._record_recostings(by_id)
 
     def _record_recostings(self, by_id) -> None:

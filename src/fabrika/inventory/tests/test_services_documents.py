@@ -125,3 +125,28 @@ def test_transfer_between_modes(bolt, fifo_wh, avg_wh):
     post(T.TRANSFER, fifo_wh, [{"product": bolt, "qty": D("12")}], to_warehouse=avg_wh)
     assert bal(bolt, avg_wh)[:2] == (D("12"), D("1240.00"))
     assert bal(bolt, fifo_wh)[:2] == (D("8"), D("960.00"))
+
+
+def test_check_ledger_is_clean_after_the_story_and_finds_tampering(bolt, fifo_wh, avg_wh):
+    from django.core.management import call_command
+
+    from fabrika.inventory.checks import check_ledger
+
+    test_fifo_story(bolt, fifo_wh)
+    test_average_story(bolt, avg_wh)
+    assert check_ledger() == []
+    call_command("check-ledger")
+    Balance.objects.filter(product=bolt, warehouse=fifo_wh).update(value=D("601.00"))
+    assert [v.rule for v in check_ledger()] == ["balance-value", "layers"]
+    with pytest.raises(SystemExit):
+        call_command("check-ledger")
+
+
+def test_settlement_of_negative_average_stock_keeps_the_ledger_balanced(bolt, avg_wh):
+    from fabrika.inventory.checks import check_ledger
+
+    test_average_story(bolt, avg_wh)  # -5 at 110.00
+    receipt = post(T.RECEIPT, avg_wh, [{"product": bolt, "qty": D("10"), "price": D("120")}])
+    assert bal(bolt, avg_wh)[:2] == (D("5"), D("600.00"))
+    assert receipt.moves.get().settlement == D("50.00")
+    assert check_ledger() == []
