@@ -1,11 +1,18 @@
-"""API side of access: the permission class every endpoint uses, and the users/roles endpoints."""
+"""API side of access: the permission class every endpoint uses (the endpoints are in `endpoints.py`)."""
 
 from rest_framework.permissions import BasePermission
 
 from .policy import Policy, can, restrict
 
-METHOD_ACTIONS = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change",
-                  "PATCH": "change", "DELETE": "delete"}
+METHOD_ACTIONS = {
+    "GET": "view",
+    "HEAD": "view",
+    "OPTIONS": "view",
+    "POST": "add",
+    "PUT": "change",
+    "PATCH": "change",
+    "DELETE": "delete",
+}
 
 
 class AreaPermission(BasePermission):

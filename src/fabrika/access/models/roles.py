@@ -12,6 +12,8 @@ class Role(models.Model):
     Built-in roles (`code` set) are created by the `access` migration and may be edited.
     """
 
+    access_area = "access"
+
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
@@ -27,6 +29,11 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("access:role-edit", args=[self.pk])
 
     def grants(self, area: str, action: str) -> bool:
         return action in self.permissions.get(area, [])
