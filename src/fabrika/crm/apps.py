@@ -20,3 +20,7 @@ class CrmConfig(AppConfig):
             models.FunnelStage, models.Segment, models.ClassifierKind, models.ClassifierValue, models.Tag,
         ):
             auditlog.register(model, m2m_fields=getattr(model, "audit_m2m", set()))
+
+        from . import widgets
+
+        widgets.register()
