@@ -99,3 +99,29 @@ def board_columns(user, *, deals=None):
         items = list(stage_deals.order_by("expected_close", "id")[:200])
         columns.append({"stage": stage, "deals": items, "total": sum((d.amount for d in items), Decimal("0.00"))})
     return columns
+
+
+def segment_counterparties(segment, counterparties):
+    """The counterparties of `counterparties` (already scoped to the user) that `segment` selects.
+
+    The saved filters are the counterparty list's (`q` is its search). Filters that no longer
+    hold (a deleted tag, say) select nothing rather than being dropped, which would widen the
+    segment to everyone.
+    """
+    from django.http import QueryDict
+
+    from .filters import CounterpartyFilter, counterparty_search
+
+    filters = dict(segment.filters or {})
+    text = str(filters.pop("q", "") or "").strip()
+    params = QueryDict(mutable=True)
+    for key, value in filters.items():
+        if isinstance(value, list):
+            params.setlist(key, [str(v) for v in value])
+        elif value not in ("", None):
+            params[key] = str(value)
+    filterset = CounterpartyFilter(params, queryset=counterparties)
+    if not filterset.is_valid():
+        return counterparties.none()
+    selected = filterset.qs
+    return counterparty_search(selected, text) if text else selected

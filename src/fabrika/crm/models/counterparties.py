@@ -69,6 +69,10 @@ class Counterparty(TimeStampedModel):
 
         return reverse("crm:counterparty-detail", args=[self.pk])
 
+    def history_children(self) -> list[tuple]:
+        """Records whose changes show in this card's history (`{% object_history %}`)."""
+        return [(Contact, {"counterparty_id": self.pk}), (Address, {"counterparty_id": self.pk})]
+
     @property
     def roles_display(self) -> str:
         parts = []

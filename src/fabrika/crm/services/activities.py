@@ -13,7 +13,11 @@ def _check(activity: Activity) -> None:
     errors: dict[str, list[str]] = {}
     if activity.kind == Activity.Kind.TASK and activity.due_at is None:
         errors["due_at"] = [_("A task needs a due date.")]
-    if activity.contact_id and activity.counterparty_id and activity.contact.counterparty_id != activity.counterparty_id:
+    if (
+        activity.contact_id
+        and activity.counterparty_id
+        and activity.contact.counterparty_id != activity.counterparty_id
+    ):
         errors["contact"] = [_("This contact belongs to another counterparty.")]
     if activity.deal_id and activity.counterparty_id and activity.deal.counterparty_id != activity.counterparty_id:
         errors["deal"] = [_("This deal belongs to another counterparty.")]
@@ -38,8 +42,9 @@ def activity_create(*, actor, data: dict) -> Activity:
     if activity.done and activity.done_at is None:
         activity.done_at = timezone.now()
     activity.save()
-    record_event("crm.activity_logged", activity, actor=actor, kind=activity.kind,
-                 counterparty=activity.counterparty_id)
+    record_event(
+        "crm.activity_logged", activity, actor=actor, kind=activity.kind, counterparty=activity.counterparty_id
+    )
     return activity
 
 

@@ -48,8 +48,9 @@ def _save_addresses(counterparty: Counterparty, addresses) -> None:
 
 
 @transaction.atomic
-def counterparty_create(*, actor, data: dict, addresses: list[dict] | None = None,
-                        confirm_duplicates: bool = False) -> Counterparty:
+def counterparty_create(
+    *, actor, data: dict, addresses: list[dict] | None = None, confirm_duplicates: bool = False
+) -> Counterparty:
     """Create a counterparty. Raises ValidationFailed (bad input, tax id taken) or DuplicateWarning."""
     counterparty = Counterparty(created_by=actor)
     m2m = apply(counterparty, data)
@@ -69,8 +70,9 @@ def counterparty_create(*, actor, data: dict, addresses: list[dict] | None = Non
 
 
 @transaction.atomic
-def counterparty_update(*, actor, counterparty: Counterparty, data: dict,
-                        addresses: list[dict] | None = None) -> Counterparty:
+def counterparty_update(
+    *, actor, counterparty: Counterparty, data: dict, addresses: list[dict] | None = None
+) -> Counterparty:
     counterparty = Counterparty.objects.select_for_update().get(pk=counterparty.pk)
     m2m = apply(counterparty, data)
     _check_tax_id(counterparty)
@@ -90,7 +92,8 @@ class CounterpartyInUse(DomainError):
 def counterparty_delete(*, actor, counterparty: Counterparty) -> None:
     if counterparty.deals.exists():
         raise CounterpartyInUse(
-            _("%(name)s has deals and cannot be deleted.") % {"name": counterparty.name}, deals=counterparty.deals.count()
+            _("%(name)s has deals and cannot be deleted.") % {"name": counterparty.name},
+            deals=counterparty.deals.count(),
         )
     record_event("crm.counterparty_deleted", counterparty, actor=actor, name=counterparty.name)
     counterparty.delete()

@@ -46,7 +46,7 @@ def deal_create(*, actor, data: dict) -> Deal:
         deal.owner = actor
     if deal.stage_id is None:
         deal.stage = FunnelStage.objects.filter(kind=FunnelStage.Kind.OPEN).order_by("order").first()
-    if not deal.currency:
+    if not data.get("currency"):  # the model's default would hide the company's own currency
         from fabrika.core.models import CompanySettings
 
         deal.currency = CompanySettings.load().currency

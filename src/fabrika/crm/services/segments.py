@@ -16,6 +16,10 @@ def _clean_filters(filters: dict) -> dict:
     if unknown:
         raise ValidationFailed({"filters": [_("Unknown filter: %(names)s.") % {"names": ", ".join(unknown)}]})
     cleaned = {k: v for k, v in filters.items() if v not in ("", None, [])}
+    if not cleaned:
+        raise ValidationFailed(
+            {"filters": [_("Choose at least one filter: without one a segment is every counterparty.")]}
+        )
     fs = CounterpartyFilter(_as_querydict(cleaned))
     if not fs.is_valid():
         raise ValidationFailed({"filters": [f"{k}: {' '.join(v)}" for k, v in fs.errors.items()]})
