@@ -41,7 +41,7 @@ MENU: list[Section] = [
         Item(_("Company"), "web:company-settings", "settings", icon="building-gear"),
         Item(_("Document numbers"), "web:numbering", "settings", icon="123"),
         Item(_("Classifiers"), "crm:classifier-list", "crm", "change", icon="tags"),
-        Item(_("Funnel stages"), "crm:stage-list", "crm", "change", icon="sliders"),
+        Item(_("Funnel stages"), "crm:stage-list", "settings", "change", icon="sliders"),
         Item(_("Audit log"), "audit:log", "audit", icon="clock-history"),
         Item(_("API"), "api:docs", None, icon="braces"),
     ]),

@@ -16,7 +16,8 @@ from .. import services
 from ..forms_deals import StageForm, add_service_errors
 from ..models import FunnelStage
 
-SETTINGS = Policy("crm", "change")
+# The funnel is company configuration: directors and administrators set it up.
+SETTINGS = Policy("settings", "change")
 
 
 class StageListView(PolicyMixin, View):
