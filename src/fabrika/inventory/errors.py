@@ -69,3 +69,9 @@ class InvalidMove(DomainError):
 
 class ImmutableLedger(DomainError):
     code = "immutable_ledger"
+
+
+class PeriodNotClosable(DomainError):
+    """A month cannot be closed yet (draft documents dated in it): the data names them."""
+
+    code = "period_not_closable"
