@@ -13,7 +13,8 @@ class AuditContextMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")[:64]
-        rid = incoming if incoming and incoming.replace("-", "").isalnum() else new_request_id()
+        valid = incoming.isascii() and incoming.replace("-", "").isalnum()
+        rid = incoming if valid else new_request_id()
         request.request_id = rid
         with audit_context(actor=request, request_id=rid, remote_addr=request.META.get("REMOTE_ADDR")):
             response = self.get_response(request)

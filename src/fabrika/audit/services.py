@@ -8,9 +8,15 @@ from .models import BusinessEvent
 
 
 def record_event(event: str, obj=None, *, actor=None, **data) -> BusinessEvent:
-    """Record a business event inside the caller's transaction."""
+    """Record a business event inside the caller's transaction.
+
+    The actor is the given user, else the user of the current request, job or command context;
+    an anonymous user is no actor.
+    """
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        actor = get_actor()
     return BusinessEvent.objects.create(
-        actor=actor or get_actor(),
+        actor=actor,
         request_id=get_request_id() or "",
         event=event,
         content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,

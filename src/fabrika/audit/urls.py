@@ -1,2 +1,9 @@
+from django.urls import path
+
+from . import views
+
 app_name = "audit"
-urlpatterns = []
+urlpatterns = [
+    path("", views.ChangeLogView.as_view(), name="log"),
+    path("events/", views.EventLogView.as_view(), name="events"),
+]

@@ -35,7 +35,9 @@ def _ledger_sums() -> dict:
         for row in rows:
             key = (row["product_id"], storage[row[f"{side}_id"]])
             sums[key][0] += sign * row["qty"]
-            sums[key][1] += sign * (row["value"] or ZERO) - (row["settlement"] or ZERO)
+            sums[key][1] += sign * (row["value"] or ZERO)
+            if sign > 0:  # a settlement belongs to the receiving (average-cost) side only
+                sums[key][1] -= row["settlement"] or ZERO
     # Moves between two places of one warehouse were counted in and out: they cancel out.
     return sums
 

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import F, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from fabrika.catalog.models import Product, ProductGroup
@@ -41,7 +42,9 @@ from .models import (
     LayerConsumption,
     Location,
     Lot,
+    Period,
     Reservation,
+    StockDocument,
     StockMove,
     Warehouse,
 )
@@ -747,6 +750,47 @@ def slow_movers(*, days: int = 90, warehouse=None, group=None) -> list[SlowRow]:
         )
     rows.sort(key=lambda r: (r.last_issue is not None, r.last_issue or now, r.code))
     return rows
+
+
+# --- periods ------------------------------------------------------------------------------------
+
+
+def first_move_month() -> date | None:
+    first = StockMove.objects.order_by("posted_at", "id").values_list("posted_at", flat=True).first()
+    return month_start(timezone.localdate(first)) if first is not None else None
+
+
+def period_months() -> list[dict]:
+    """Every month from the first posted move (or the first period) to the current one, newest first."""
+    current = month_start(timezone.localdate())
+    periods = {p.start: p for p in Period.objects.select_related("closed_by")}
+    starts = [m for m in (first_move_month(), min(periods, default=None)) if m is not None]
+    first = min(starts) if starts else current
+    drafts = {
+        timezone.localdate(row["month"]) if hasattr(row["month"], "hour") else row["month"]: row["n"]
+        for row in StockDocument.objects.filter(state=StockDocument.State.DRAFT)
+        .annotate(month=TruncMonth("date"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    latest_closed = max((m for m, p in periods.items() if p.closed), default=None)
+    rows, month = [], first
+    while month <= current:
+        period = periods.get(month)
+        closed = bool(period and period.closed) or (latest_closed is not None and month <= latest_closed)
+        rows.append(
+            {
+                "month": month,
+                "label": f"{month:%Y-%m}",
+                "closed": closed,
+                "period": period,
+                "drafts": drafts.get(month, 0),
+                "over": month_end(month) < timezone.now(),
+            }
+        )
+        month = next_month(month)
+    return list(reversed(rows))
 
 
 # --- small helpers for pages and API ------------------------------------------------------------

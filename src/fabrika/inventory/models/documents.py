@@ -71,6 +71,11 @@ class StockDocument(TimeStampedModel):
     def __str__(self) -> str:
         return self.number
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("inventory:document-detail", args=[self.pk])
+
 
 class StockDocumentLine(models.Model):
     access_area = "inventory"

@@ -24,6 +24,11 @@ class Warehouse(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("inventory:warehouse-detail", args=[self.pk])
+
     @property
     def is_fifo(self) -> bool:
         return self.valuation == self.Valuation.FIFO

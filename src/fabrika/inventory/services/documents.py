@@ -14,7 +14,7 @@ from fabrika.core.records import apply, validate
 
 from ..domain.money import money
 from ..models import Balance, CostLayer, LayerConsumption, Location, Lot, StockDocument, StockDocumentLine, StockMove
-from .posting import MoveSpec, post_moves
+from .posting import MoveSpec, lock_balances, post_moves
 from .warehouses import storage_of, virtual_location
 
 Type = StockDocument.Type
@@ -204,12 +204,9 @@ def _return_value(document: StockDocument, line: StockDocumentLine) -> Decimal:
 def _stocktake_specs(document: StockDocument) -> list[MoveSpec]:
     storage = storage_of(document.warehouse)
     adjustment = virtual_location(Location.Kind.ADJUSTMENT)
-    balances = {
-        b.product_id: b
-        for b in Balance.objects.filter(
-            warehouse=document.warehouse, product_id__in=[ln.product_id for ln in document.lines.all()]
-        )
-    }
+    # The book quantity is read under the same lock posting takes, so no move slips in between.
+    locked = lock_balances([(ln.product_id, document.warehouse_id) for ln in document.lines.all()])
+    balances = {product_id: b for (product_id, _wh), b in locked.items()}
     specs = []
     for line in document.lines.select_related("product", "lot"):
         book = balances[line.product_id].qty if line.product_id in balances else Decimal("0")
@@ -257,7 +254,11 @@ def _stocktake_specs(document: StockDocument) -> list[MoveSpec]:
 
 @transaction.atomic
 def document_post(*, actor, document: StockDocument) -> StockDocument:
-    document = StockDocument.objects.select_for_update().select_related("warehouse", "to_warehouse").get(pk=document.pk)
+    document = (
+        StockDocument.objects.select_for_update(of=("self",))
+        .select_related("warehouse", "to_warehouse")
+        .get(pk=document.pk)
+    )
     if (document.state, State.POSTED) not in StockDocument.TRANSITIONS:
         raise IllegalTransition(
             document,
@@ -266,6 +267,8 @@ def document_post(*, actor, document: StockDocument) -> StockDocument:
             _("%(doc)s is %(state)s and cannot be posted.")
             % {"doc": document.number, "state": document.get_state_display()},
         )
+    if timezone.localdate(document.date) > timezone.localdate():
+        raise ValidationFailed({"date": [_("A document dated in the future cannot be posted yet.")]})
     if document.type == Type.STOCKTAKE:
         specs = _stocktake_specs(document)
     else:
@@ -292,6 +295,11 @@ def document_post(*, actor, document: StockDocument) -> StockDocument:
                 spec.input_value = _return_value(document, line)
                 spec.lot = _receipt_lot(document, line) if line.lot is None else line.lot
             specs.append(spec)
+    if timezone.localdate(document.date) == timezone.localdate():
+        # Dated today: the moves take the moment of posting (after the stock is locked), so that
+        # documents posted one after another never count as backdated against each other.
+        for spec in specs:
+            spec.posted_at = None
     post_moves(specs=specs, actor=actor)
     document.state = State.POSTED
     document.posted_at = timezone.now()

@@ -28,13 +28,17 @@ from fabrika.audit.services import record_event
 from fabrika.core.errors import IllegalTransition, ValidationFailed
 
 from ..errors import PeriodNotClosable
-from ..models import Balance, BalanceSnapshot, Period, StockDocument, StockMove
-from ..queries import ZERO_VALUE, Scope, month_end, month_start, move_flows, next_month, start_of_day
-
-
-def first_move_month() -> date | None:
-    first = StockMove.objects.order_by("posted_at", "id").values_list("posted_at", flat=True).first()
-    return month_start(timezone.localdate(first)) if first is not None else None
+from ..models import Balance, BalanceSnapshot, Period, StockDocument
+from ..queries import (
+    ZERO_VALUE,
+    Scope,
+    first_move_month,
+    month_end,
+    month_start,
+    move_flows,
+    next_month,
+    start_of_day,
+)
 
 
 def months_to_close(month: date) -> list[date]:

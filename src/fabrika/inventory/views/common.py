@@ -70,8 +70,11 @@ class ReportColumn:
     """A report column. `kind`: text, qty, money, cost (unit cost), date, datetime, int.
     `cost`: shown only to users with the inventory cost right (pages, API and exports)."""
 
-    def __init__(self, key, label, kind: str = "text", *, cost: bool = False, value=None):
-        self.key, self.label, self.kind, self.cost, self._value = key, label, kind, cost, value
+    def __init__(self, key, label, kind: str = "text", *, cost: bool = False, value=None, href=None):
+        self.key, self.label, self.kind, self.cost, self._value, self._href = key, label, kind, cost, value, href
+
+    def href(self, row) -> str | None:
+        return self._href(row) if self._href is not None else None
 
     def value(self, row):
         value = self._value(row) if self._value is not None else getattr(row, self.key, None)
@@ -110,14 +113,14 @@ class ReportView(PolicyMixin, View):
         cost = can_see_cost(self.request.user)
         return [c for c in self.get_columns(form) if cost or not c.cost]
 
-    def make_form(self):
-        return self.form_class(self.request.GET or None, user=self.request.user)
+    def initial_data(self) -> dict:
+        """The filters of a first visit (no query string)."""
+        return {}
 
     def get(self, request, *args, **kwargs):
-        form = self.make_form()
-        ready = form.is_valid() if form.is_bound else form.ready_unbound()
-        if ready and not form.is_bound:
-            form = form.defaults()
+        submitted = bool(request.GET)
+        form = self.form_class(request.GET if submitted else self.initial_data(), user=request.user)
+        ready = form.is_valid()
         rows = self.get_rows(form) if ready else []
         columns = self.visible_columns(form) if ready else []
         export = request.GET.get("export")
@@ -137,11 +140,12 @@ class ReportView(PolicyMixin, View):
         ctx = {
             "title": self.title,
             "form": form,
+            "show_errors": submitted,
             "ready": ready,
             "columns": columns,
             "page_obj": page,
             "is_paginated": page.has_other_pages(),
-            "table": [(row, [(c, c.value(row)) for c in columns]) for row in page.object_list],
+            "table": [(row, [(c, c.value(row), c.href(row)) for c in columns]) for row in page.object_list],
             "row_count": paginator.count,
             "querystring": params.urlencode(),
             "rights": inventory_rights(request.user),
