@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fabrika.access.policy import restrict
+from fabrika.core.money import money, percent
 
 from .models import Activity, Counterparty, Deal, FunnelStage
 from .models.counterparties import normalize_phone
@@ -70,18 +71,16 @@ def funnel_report(user, *, deals=None) -> list[FunnelRow]:
     rows = []
     for stage in stages:
         data = per_stage.get(stage.pk, {"count": 0, "amount": Decimal("0.00")})
-        amount = Decimal(data["amount"]).quantize(Decimal("0.01"))
-        weighted = (amount * stage.probability / Decimal(100)).quantize(Decimal("0.01"))
+        amount = money(data["amount"])
+        weighted = money(amount * stage.probability / Decimal(100))
         conversion = None
         if stage.kind == FunnelStage.Kind.OPEN:
             idx = open_stages.index(stage)
             if idx + 1 < len(open_stages) and reached[stage.pk]:
-                conversion = (Decimal(100) * reached[open_stages[idx + 1].pk] / reached[stage.pk]).quantize(
-                    Decimal("0.1")
-                )
+                conversion = percent(Decimal(100) * reached[open_stages[idx + 1].pk] / reached[stage.pk])
             elif idx + 1 == len(open_stages) and reached[stage.pk]:
                 won = deals.filter(stage__kind=FunnelStage.Kind.WON).count()
-                conversion = (Decimal(100) * won / reached[stage.pk]).quantize(Decimal("0.1"))
+                conversion = percent(Decimal(100) * won / reached[stage.pk])
         rows.append(FunnelRow(stage, data["count"], amount, weighted, reached.get(stage.pk, 0), conversion))
     return rows
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "django_tasks",
@@ -210,6 +211,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The schema and the interactive docs are for signed-in users; the Swagger UI files are served
+    # by the app itself (drf-spectacular-sidecar), no CDN.
+    "SERVE_PERMISSIONS": ["fabrika.access.api.AreaPermission"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Choice sets that share a field name ("kind") or appear under two names get one clear name.
     "ENUM_NAME_OVERRIDES": {
         "FunnelStageKindEnum": "fabrika.crm.models.deals.FunnelStage.Kind",

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fabrika.core.models import TimeStampedModel
+from fabrika.core.money import money
 
 
 class FunnelStage(models.Model):
@@ -75,7 +76,7 @@ class Deal(TimeStampedModel):
 
     @property
     def weighted_amount(self) -> Decimal:
-        return (self.amount * self.stage.probability / Decimal(100)).quantize(Decimal("0.01"))
+        return money(self.amount * self.stage.probability / Decimal(100))
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
