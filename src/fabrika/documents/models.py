@@ -29,7 +29,11 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     description = models.CharField(_("description"), max_length=255, blank=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("uploaded by")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
@@ -41,3 +45,6 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+from .models_print import PrintTemplate  # noqa: E402, F401  (print templates: documents.printing)

@@ -1,2 +1,16 @@
+from django.urls import path
+
+from . import views
+from .views_print import urlpatterns as print_urlpatterns
+
 app_name = "documents"
-urlpatterns = []
+urlpatterns = [
+    path(
+        "attachments/add/<int:content_type_id>/<str:object_id>/",
+        views.AttachmentAddView.as_view(),
+        name="attachment-add",
+    ),
+    path("attachments/<int:pk>/download/", views.AttachmentDownloadView.as_view(), name="attachment-download"),
+    path("attachments/<int:pk>/delete/", views.AttachmentDeleteView.as_view(), name="attachment-delete"),
+]
+urlpatterns += print_urlpatterns

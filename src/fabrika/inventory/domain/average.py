@@ -61,3 +61,13 @@ class AverageStock:
         self.qty = new_qty
         self.value = money(self.value - value)
         return value
+
+    def issue_at(self, qty: Decimal, value: Decimal) -> Decimal:
+        """Remove `qty` at a given value (the reversal of a receipt); the last unit still takes all that is left."""
+        if qty <= 0:
+            raise ValueError("issued quantity must be positive")
+        new_qty = self.qty - qty
+        value = self.value if new_qty == 0 else money(value)
+        self.qty = new_qty
+        self.value = money(self.value - value)
+        return value

@@ -403,11 +403,8 @@ class _Engine:
             self.pieces[move.pk] = tuple(Piece(c.qty, c.value, c.lot) for c in plan)
         else:
             stock: AverageStock = tl.stock
-            fixed = move.input_value
-            if fixed is not None:
-                stock.qty -= move.qty
-                stock.value -= fixed
-                value = fixed
+            if move.input_value is not None:
+                value = stock.issue_at(move.qty, move.input_value)
             else:
                 value = stock.issue(move.qty)
             self.pieces[move.pk] = (Piece(move.qty, value, None),)
@@ -444,6 +441,7 @@ class _Engine:
         if tl.warehouse.is_fifo:
             layers = tl.stock.receive(_move_key(move), move.pk, list(pieces))
             tl.new_layers += [(layer, move) for layer in layers]
+            self.settlements[move.pk] = Decimal("0.00")
             value = sum((layer.value_in for layer in layers), Decimal("0.00"))
         else:
             value = sum((p.value for p in pieces), Decimal("0.00"))
@@ -524,7 +522,8 @@ class _Engine:
                 by_id.setdefault(m.pk, m)
         for move_id, value in self.values.items():
             move = by_id[move_id]
-            settlement = self.settlements.get(move_id) or None
+            # Only the run that replayed a move's receiving side knows its settlement.
+            settlement = (self.settlements[move_id] or None) if move_id in self.settlements else move.settlement
             if move.value != value or move.settlement != settlement:
                 move.value = value
                 move.unit_cost = unit_cost(value, move.qty)
