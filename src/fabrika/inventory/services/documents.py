@@ -56,6 +56,7 @@ def _check_precision(product: Product, qty: Decimal, unit: Unit, field: str, err
 def _build_lines(document: StockDocument, lines: list[dict]) -> list[StockDocumentLine]:
     errors: dict[str, list[str]] = {}
     built = []
+    units = {u.pk: u for u in Unit.objects.all()}  # a short table: one query instead of one per line
     if not lines:
         raise ValidationFailed({"lines": [_("Add at least one line.")]})
     for index, data in enumerate(lines):
@@ -68,7 +69,7 @@ def _build_lines(document: StockDocument, lines: list[dict]) -> list[StockDocume
                 _("%(product)s is a service and is not stocked.") % {"product": product}
             )
             continue
-        unit = data.get("unit") or product.unit
+        unit = data.get("unit") or units[product.unit_id]
         qty = data.get("qty")
         counted = data.get("counted_qty")
         if document.type == Type.STOCKTAKE:
@@ -170,6 +171,25 @@ def _place(document: StockDocument, which):
     if which == "to_wh":
         return storage_of(document.to_warehouse)
     return virtual_location(which)
+
+
+def _receipt_lots(document: StockDocument, lines) -> dict:
+    """The lot of each incoming line (FIFO warehouses), created in one query where missing."""
+    if not document.warehouse.is_fifo:
+        return {}
+    wanted = {line.pk: (line.product_id, line.lot_number or f"{document.number}/{line.position}") for line in lines}
+    existing = {
+        (lot.product_id, lot.number): lot
+        for lot in Lot.objects.filter(
+            product_id__in={p for p, _n in wanted.values()}, number__in={n for _p, n in wanted.values()}
+        )
+    }
+    missing = {key for key in wanted.values() if key not in existing}
+    created = Lot.objects.bulk_create(
+        [Lot(product_id=p, number=n, received_at=document.date, supplier=document.counterparty) for p, n in missing]
+    )
+    existing.update({(lot.product_id, lot.number): lot for lot in created})
+    return {line_id: existing[key] for line_id, key in wanted.items()}
 
 
 def _receipt_lot(document: StockDocument, line: StockDocumentLine) -> Lot | None:
@@ -275,7 +295,9 @@ def document_post(*, actor, document: StockDocument) -> StockDocument:
         src, dst, kind = ROUTES[document.type]
         source, target = _place(document, src), _place(document, dst)
         specs = []
-        for line in document.lines.select_related("product", "lot", "reservation"):
+        lines = list(document.lines.select_related("product", "lot", "reservation"))
+        lots = _receipt_lots(document, lines) if document.type in INCOMING_TYPES else {}
+        for line in lines:
             spec = MoveSpec(
                 line.product,
                 line.qty_base,
@@ -290,10 +312,10 @@ def document_post(*, actor, document: StockDocument) -> StockDocument:
             )
             if document.type == Type.RECEIPT:
                 spec.input_value = line.value if line.value is not None else Decimal("0.00")
-                spec.lot = _receipt_lot(document, line)
+                spec.lot = lots.get(line.pk)
             elif document.type == Type.CUSTOMER_RETURN:
                 spec.input_value = _return_value(document, line)
-                spec.lot = _receipt_lot(document, line) if line.lot is None else line.lot
+                spec.lot = lots.get(line.pk) if line.lot is None else line.lot
             specs.append(spec)
     if timezone.localdate(document.date) == timezone.localdate():
         # Dated today: the moves take the moment of posting (after the stock is locked), so that

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -214,6 +214,22 @@ def replay_from_start(*, keys) -> list[Recosting]:
     return list(Recosting.objects.order_by("id")[before:])
 
 
+def _update_rows(model, fields: list[str], rows: list[tuple]) -> None:
+    """UPDATE many rows by primary key with one prepared statement (rows: field values..., pk)."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    model_fields = [model._meta.get_field(f) for f in fields]
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in model_fields)
+    params = [
+        [f.get_db_prep_save(v, connection) for f, v in zip(model_fields, row[:-1], strict=True)] + [row[-1]]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", params)
+
+
 class _Engine:
     def __init__(self, moves: list[StockMove], specs: list[MoveSpec], locations, balances):
         self.moves = moves
@@ -228,6 +244,7 @@ class _Engine:
         self.old_values: dict[int, Decimal | None] = {}
         self.settlements: dict[int, Decimal] = {}
         self.products = {}
+        self.open_layers = {}
 
     # -- set-up -----------------------------------------------------------------------------
     def run(self) -> None:
@@ -236,6 +253,7 @@ class _Engine:
             for _direction, wh in _sides(move, self.locations):
                 key = (move.product_id, wh)
                 first_key[key] = min(first_key.get(key, _move_key(move)), _move_key(move))
+        self._preload_open_layers(first_key)
         for key, from_key in first_key.items():
             self._activate(key, from_key)
         self._replay()
@@ -269,12 +287,40 @@ class _Engine:
         self.timelines[key] = tl
         return tl
 
+    def _preload_open_layers(self, first_key: dict) -> None:
+        """The open FIFO layers of every timeline posted at its end, in one query."""
+        self.open_layers = defaultdict(list)
+        keys = [
+            key
+            for key, from_key in first_key.items()
+            if self.warehouses[key[1]].is_fifo
+            and not (
+                self.balances[key].last_move_id
+                and from_key <= (self.balances[key].last_posted_at, self.balances[key].last_move_id)
+            )
+        ]
+        if not keys:
+            return
+        by_wh = defaultdict(list)
+        for product_id, wh_id in keys:
+            by_wh[wh_id].append(product_id)
+        cond = Q(pk__in=[])
+        for wh_id, product_ids in by_wh.items():
+            cond |= Q(warehouse_id=wh_id, product_id__in=product_ids)
+        rows = CostLayer.objects.filter(cond, remaining_qty__gt=0).order_by("posted_at", "move_id", "piece")
+        for key in keys:
+            self.open_layers[key] = []
+        for row in rows:
+            self.open_layers[(row.product_id, row.warehouse_id)].append(row)
+
     def _current_state(self, tl: _Timeline, balance: Balance):
         if not tl.warehouse.is_fifo:
             return AverageStock(balance.qty, balance.value, balance.average_cost)
-        layers = CostLayer.objects.filter(
-            product_id=tl.product_id, warehouse=tl.warehouse, remaining_qty__gt=0
-        ).order_by("posted_at", "move_id", "piece")
+        layers = self.open_layers.pop(tl.key, None)
+        if layers is None:
+            layers = CostLayer.objects.filter(
+                product_id=tl.product_id, warehouse=tl.warehouse, remaining_qty__gt=0
+            ).order_by("posted_at", "move_id", "piece")
         stock = FifoStock([self._layer(row, row.remaining_qty, row.remaining_value) for row in layers])
         for layer in stock.layers:
             tl.touched_layers[layer.row_id] = layer
@@ -292,6 +338,7 @@ class _Engine:
             remaining_value,
         )
         layer.row_id = row.pk
+        layer.db = (row.remaining_qty, row.remaining_value)
         return layer
 
     def _before(self, from_key, prefix: str = "") -> Q:
@@ -412,16 +459,18 @@ class _Engine:
 
     def _check_reservations(self, tl, move, spec: MoveSpec, stock: FifoStock) -> None:
         """Goods reserved for others may not be issued (FIFO warehouses)."""
-        reserved = Reservation.objects.filter(
-            product_id=move.product_id, warehouse=tl.warehouse, state=Reservation.State.ACTIVE
-        )
-        if spec.reservation is not None:
-            reserved = reserved.exclude(pk=spec.reservation.pk)
         if move.lot_id:
-            reserved = reserved.filter(lot_id=move.lot_id)
-        held = ZERO
-        for r in reserved.only("qty", "qty_consumed"):
-            held += r.qty - r.qty_consumed
+            reserved = Reservation.objects.filter(
+                product_id=move.product_id, warehouse=tl.warehouse, state=Reservation.State.ACTIVE, lot_id=move.lot_id
+            )
+            if spec.reservation is not None:
+                reserved = reserved.exclude(pk=spec.reservation.pk)
+            held = sum((r.qty - r.qty_consumed for r in reserved.only("qty", "qty_consumed")), ZERO)
+        else:
+            # The locked balance row counts every active reservation; the move's own one is not "others'".
+            held = self.balances[tl.key].reserved
+            if spec.reservation is not None:
+                held -= spec.reservation.qty - spec.reservation.qty_consumed
         available = stock.available(move.lot_id) - held
         if move.qty > available:
             lot = Lot.objects.get(pk=move.lot_id) if move.lot_id else None
@@ -458,6 +507,7 @@ class _Engine:
     def _write(self) -> None:
         layer_rows = []
         consumption_rows = []
+        layer_updates = []
         for tl in self.timelines.values():
             if not tl.warehouse.is_fifo:
                 continue
@@ -493,23 +543,15 @@ class _Engine:
             for move, c in tl.consumptions:
                 layer_id = ids_by_key[c.layer_key]
                 consumption_rows.append(LayerConsumption(move=move, layer_id=layer_id, qty=c.qty, value=c.value))
-            # Remaining quantities of layers that existed before this run.
-            final = {layer.key: layer for layer in tl.stock.layers}
-            updates = []
-            for row_id, layer in tl.touched_layers.items():
-                now = final.get(layer.key)
-                qty = now.remaining_qty if now is not None else ZERO
-                value = now.remaining_value if now is not None else Decimal("0.00")
-                updates.append(CostLayer(pk=row_id, remaining_qty=qty, remaining_value=value))
-            CostLayer.objects.bulk_update(updates, ["remaining_qty", "remaining_value"], batch_size=500)
-            # Layers created in this run may have been partly consumed in it.
-            for layer, _move in tl.new_layers:
-                now = final.get(layer.key)
-                layer.row.remaining_qty = now.remaining_qty if now is not None else ZERO
-                layer.row.remaining_value = now.remaining_value if now is not None else Decimal("0.00")
-            CostLayer.objects.bulk_update(
-                [layer.row for layer, _m in tl.new_layers], ["remaining_qty", "remaining_value"], batch_size=500
-            )
+            # Layers that existed before this run: write those whose remainder changed. (The domain
+            # mutates the layer objects in place, so they hold their final remainder; new layers
+            # were inserted with theirs.)
+            layer_updates += [
+                (layer.remaining_qty, layer.remaining_value, row_id)
+                for row_id, layer in tl.touched_layers.items()
+                if (layer.remaining_qty, layer.remaining_value) != layer.db
+            ]
+        _update_rows(CostLayer, ["remaining_qty", "remaining_value"], layer_updates)
         LayerConsumption.objects.bulk_create(consumption_rows, batch_size=1000)
         self._write_moves()
         self._write_balances()
@@ -529,7 +571,12 @@ class _Engine:
                 move.unit_cost = unit_cost(value, move.qty)
                 move.settlement = settlement
                 changed.append(move)
-        StockMove.objects.bulk_update(changed, ["value", "unit_cost", "settlement"], batch_size=500)
+        # Derived fields only: the database guard lets the valuation engine write these.
+        _update_rows(
+            StockMove,
+            ["value", "unit_cost", "settlement"],
+            [(m.value, m.unit_cost, m.settlement, m.pk) for m in changed],
+        )
         self._record_recostings(by_id)
 
     def _record_recostings(self, by_id) -> None:
@@ -591,6 +638,5 @@ class _Engine:
             ):
                 balance.last_posted_at, balance.last_move_id = last
             rows.append(balance)
-        Balance.objects.bulk_update(
-            rows, ["qty", "reserved", "value", "average_cost", "last_posted_at", "last_move_id"]
-        )
+        fields = ["qty", "reserved", "value", "average_cost", "last_posted_at", "last_move_id"]
+        _update_rows(Balance, fields, [tuple(getattr(b, f) for f in fields) + (b.pk,) for b in rows])
