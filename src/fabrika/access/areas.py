@@ -5,6 +5,7 @@ that has no entry for a new area simply has no rights in it until an administrat
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 VIEW, ADD, CHANGE, DELETE, POST, APPROVE, COST = "view", "add", "change", "delete", "post", "approve", "cost"
 
@@ -26,7 +27,7 @@ AREAS = {
     "production": (_("Production"), [VIEW, ADD, CHANGE, DELETE, POST, APPROVE, COST], False),
     "sales": (_("Sales"), [VIEW, ADD, CHANGE, DELETE, POST, APPROVE, COST], True),
     "purchasing": (_("Purchasing"), [VIEW, ADD, CHANGE, DELETE, POST, APPROVE, COST], False),
-    "service": (_("Service"), [VIEW, ADD, CHANGE, DELETE], True),
+    "service": (pgettext_lazy("area", "Service"), [VIEW, ADD, CHANGE, DELETE], True),
     "documents": (_("Documents and files"), [VIEW, ADD, CHANGE, DELETE], False),
     "audit": (_("Audit log"), [VIEW], False),
     "access": (_("Users and roles"), [VIEW, ADD, CHANGE, DELETE], False),

@@ -34,6 +34,25 @@ MENU: list[Section] = [
         Item(_("Funnel report"), "crm:funnel-report", "crm", icon="funnel"),
         Item(_("Segments"), "crm:segment-list", "crm", icon="bookmark"),
     ]),
+    Section(_("Catalog"), "box-seam", [
+        Item(_("Products"), "catalog:product-list", "catalog", icon="box"),
+        Item(_("Product groups"), "catalog:group-list", "catalog", icon="diagram-3"),
+        Item(_("Price lists"), "catalog:price-list-list", "catalog", icon="cash-stack"),
+        Item(_("Price types"), "catalog:price-type-list", "catalog", icon="tags"),
+        Item(_("Units of measure"), "catalog:unit-list", "catalog", icon="rulers"),
+    ]),
+    Section(_("Warehouse"), "boxes", [
+        Item(_("Stock on hand"), "inventory:stock-on-hand", "inventory", icon="box-seam"),
+        Item(_("Documents"), "inventory:document-list", "inventory", icon="file-earmark-text"),
+        Item(_("Reservations"), "inventory:reservation-list", "inventory", icon="bookmark-check"),
+        Item(_("Movement history"), "inventory:product-history", "inventory", icon="clock-history"),
+        Item(_("Turnover"), "inventory:turnover", "inventory", icon="arrow-left-right"),
+        Item(_("Slow movers"), "inventory:slow-movers", "inventory", icon="hourglass-split"),
+        Item(_("Inventory value"), "inventory:stock-value", "inventory", "cost", icon="cash-coin"),
+        Item(_("Warehouses"), "inventory:warehouse-list", "inventory", icon="building"),
+        Item(_("Periods"), "inventory:period-list", "inventory", icon="calendar-check"),
+        Item(_("Ledger check"), "inventory:check-ledger", "inventory", "cost", icon="clipboard-check"),
+    ]),
     Section(_("Administration"), "gear", [
         Item(_("Users"), "access:user-list", "access", icon="person-gear"),
         Item(_("Roles"), "access:role-list", "access", icon="shield-lock"),
@@ -42,6 +61,7 @@ MENU: list[Section] = [
         Item(_("Document numbers"), "web:numbering", "settings", icon="123"),
         Item(_("Classifiers"), "crm:classifier-list", "crm", "change", icon="tags"),
         Item(_("Funnel stages"), "crm:stage-list", "settings", "change", icon="sliders"),
+        Item(_("Print templates"), "documents:print-template-list", "documents", "change", icon="printer"),
         Item(_("Audit log"), "audit:log", "audit", icon="clock-history"),
         Item(_("API"), "api:docs", None, icon="braces"),
     ]),
@@ -59,7 +79,16 @@ def menu_for(user, path: str = "") -> list[dict]:
                 url = reverse(item.url_name)
             except NoReverseMatch:
                 continue  # the page is not built yet: never show a dead link
-            items.append({"label": item.label, "url": url, "icon": item.icon, "active": path.startswith(url)})
+            items.append({"label": item.label, "url": url, "icon": item.icon, "active": False})
         if items:
             sections.append({"label": section.label, "icon": section.icon, "items": items})
+    # One current entry: the longest URL the path starts with (the funnel board's /crm/deals/board/
+    # lies under the deal list's /crm/deals/, yet only "Funnel board" is lit).
+    current = max(
+        (item for section in sections for item in section["items"] if path and path.startswith(item["url"])),
+        key=lambda item: len(item["url"]),
+        default=None,
+    )
+    if current is not None:
+        current["active"] = True
     return sections

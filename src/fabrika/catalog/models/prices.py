@@ -47,6 +47,11 @@ class PriceList(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("catalog:price-list-detail", args=[self.pk])
+
 
 class PriceListItem(models.Model):
     access_area = "catalog"

@@ -23,6 +23,11 @@ class ProductGroup(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("catalog:group-detail", args=[self.pk])
+
     def ancestors(self) -> list["ProductGroup"]:
         chain, node, seen = [], self, set()
         while node is not None and node.pk not in seen:

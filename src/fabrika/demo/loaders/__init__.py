@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from fabrika.audit.context import audit_context
 
-from . import company, crm, users
+from . import catalog, company, crm, inventory, users
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ STEPS: list[Step] = [
     Step("company", "Company settings and departments", company.load),
     Step("users", "Users and roles", users.load),
     Step("crm", "Customers, suppliers, deals and activities", crm.load),
+    Step("catalog", "Catalog: units, product groups, products and price lists", catalog.load),
+    Step("inventory", "Warehouses, deliveries in lots, shipments, a transfer and a write-off", inventory.load),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Catalog pages; each module keeps its own `urlpatterns`, collected by `fabrika.catalog.urls`."""
