@@ -31,7 +31,9 @@ def reserve(
         held = Reservation.objects.filter(
             product=product, warehouse=warehouse, lot=lot, state=Reservation.State.ACTIVE
         ).aggregate(q=Sum(F("qty") - F("qty_consumed")))["q"] or Decimal("0")
-        available = on_hand - held
+        # A lot reservation needs the lot's free quantity and the warehouse's: goods reserved for
+        # others without a lot may be in this very lot.
+        available = min(on_hand - held, balance.qty - balance.reserved)
     else:
         available = balance.qty - balance.reserved
     if qty > available:
