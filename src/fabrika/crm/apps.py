@@ -19,7 +19,12 @@ class CrmConfig(AppConfig):
             models.Counterparty, models.Address, models.Contact, models.Activity, models.Deal,
             models.FunnelStage, models.Segment, models.ClassifierKind, models.ClassifierValue, models.Tag,
         ):
-            auditlog.register(model, m2m_fields=getattr(model, "audit_m2m", set()))
+            auditlog.register(
+                model,
+                m2m_fields=getattr(model, "audit_m2m", set()),
+                # Derived bookkeeping fields are not news to the people reading the history.
+                exclude_fields=["phone_normalized", "reached_order", "created_at", "updated_at"],
+            )
 
         from . import widgets
 

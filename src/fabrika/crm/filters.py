@@ -1,9 +1,19 @@
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .forms_deals import DateInput
 from .models import Activity, ClassifierValue, Contact, Counterparty, Deal, FunnelStage, Tag
+
+
+class AnyYesNo(forms.NullBooleanSelect):
+    """Yes, no, or any ("---------" like the other filters' empty choice, not Django's "Unknown")."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", "---------"), ("true", _("Yes")), ("false", _("No"))]
 
 
 class CounterpartyFilter(django_filters.FilterSet):
@@ -19,8 +29,12 @@ class CounterpartyFilter(django_filters.FilterSet):
         label=_("Classifiers"), field_name="classifiers", queryset=ClassifierValue.objects.select_related("kind")
     )
     tag = django_filters.ModelMultipleChoiceFilter(label=_("Tags"), field_name="tags", queryset=Tag.objects.all())
-    created_after = django_filters.DateFilter(label=_("Created from"), field_name="created_at", lookup_expr="date__gte")
-    created_before = django_filters.DateFilter(label=_("Created to"), field_name="created_at", lookup_expr="date__lte")
+    created_after = django_filters.DateFilter(
+        label=_("Created from"), field_name="created_at", lookup_expr="date__gte", widget=DateInput()
+    )
+    created_before = django_filters.DateFilter(
+        label=_("Created to"), field_name="created_at", lookup_expr="date__lte", widget=DateInput()
+    )
 
     class Meta:
         model = Counterparty
@@ -55,8 +69,10 @@ class ActivityFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(label=_("Assigned to"),
                                              queryset=get_user_model().objects.filter(is_active=True))
     counterparty = django_filters.ModelChoiceFilter(label=_("Counterparty"), queryset=Counterparty.objects.all())
-    done = django_filters.BooleanFilter(label=_("Done"))
-    due_before = django_filters.DateFilter(label=_("Due to"), field_name="due_at", lookup_expr="date__lte")
+    done = django_filters.BooleanFilter(label=_("Done"), widget=AnyYesNo())
+    due_before = django_filters.DateFilter(
+        label=_("Due to"), field_name="due_at", lookup_expr="date__lte", widget=DateInput()
+    )
 
     class Meta:
         model = Activity
@@ -68,8 +84,12 @@ class DealFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), method="filter_status", choices=FunnelStage.Kind.choices)
     owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=get_user_model().objects.filter(is_active=True))
     counterparty = django_filters.ModelChoiceFilter(label=_("Counterparty"), queryset=Counterparty.objects.all())
-    close_after = django_filters.DateFilter(label=_("Close from"), field_name="expected_close", lookup_expr="gte")
-    close_before = django_filters.DateFilter(label=_("Close to"), field_name="expected_close", lookup_expr="lte")
+    close_after = django_filters.DateFilter(
+        label=_("Close from"), field_name="expected_close", lookup_expr="gte", widget=DateInput()
+    )
+    close_before = django_filters.DateFilter(
+        label=_("Close to"), field_name="expected_close", lookup_expr="lte", widget=DateInput()
+    )
 
     class Meta:
         model = Deal

@@ -17,7 +17,7 @@ from .. import services
 from ..filters import ContactFilter
 from ..forms import ContactForm, apply_errors
 from ..models import Contact, Counterparty
-from .counterparties import HtmlColumn, HtmlRowsMixin, crm_rights, safe_next
+from .counterparties import HtmlColumn, HtmlRowsMixin, NoWrapColumn, crm_rights, safe_next
 
 
 def _name_html(contact):
@@ -64,8 +64,8 @@ class ContactListView(HtmlRowsMixin, ListPage):
             html=_counterparty_html,
         ),
         Column("position", gettext_lazy("Position"), sort="position"),
-        Column("phone", gettext_lazy("Phone")),
-        Column("mobile", gettext_lazy("Mobile")),
+        NoWrapColumn("phone", gettext_lazy("Phone")),
+        NoWrapColumn("mobile", gettext_lazy("Mobile")),
         HtmlColumn("email", gettext_lazy("E-mail"), sort="email", html=_email_html),
         Column("is_primary", gettext_lazy("Main contact"), sort="is_primary"),
     ]

@@ -11,6 +11,7 @@
         createOnBlur: true,
         persist: false,
         maxOptions: 500,
+        render: window.Fabrika ? window.Fabrika.tomRender() : {},
       });
     });
   }
