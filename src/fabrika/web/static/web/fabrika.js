@@ -8,10 +8,22 @@
   document.addEventListener("htmx:configRequest", function (e) {
     e.detail.headers["X-CSRFToken"] = csrfToken();
   });
+  // Tom Select's own texts are English: take the translated ones from <body data-tom-*>.
+  function tomRender() {
+    const texts = document.body.dataset;
+    return {
+      no_results: function (data, escape) {
+        return '<div class="no-results">' + escape(texts.tomNoResults || "No results found") + "</div>";
+      },
+      option_create: function (data, escape) {
+        return '<div class="create">' + escape(texts.tomAdd || "Add") + " <strong>" + escape(data.input) + "</strong>&hellip;</div>";
+      },
+    };
+  }
   function enhance(root) {
     if (window.TomSelect) {
       root.querySelectorAll("select[data-tom]").forEach(function (el) {
-        if (!el.tomselect) new TomSelect(el, { plugins: el.multiple ? ["remove_button"] : [], maxOptions: 500 });
+        if (!el.tomselect) new TomSelect(el, { plugins: el.multiple ? ["remove_button"] : [], maxOptions: 500, render: tomRender() });
       });
     }
     root.querySelectorAll("[data-confirm]").forEach(function (el) {
@@ -32,5 +44,5 @@
       if (box) { e.preventDefault(); box.focus(); }
     }
   });
-  window.Fabrika = { csrfToken: csrfToken, enhance: enhance };
+  window.Fabrika = { csrfToken: csrfToken, enhance: enhance, tomRender: tomRender };
 })();
