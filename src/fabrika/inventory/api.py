@@ -17,6 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from fabrika.access.api import ScopedViewSetMixin
@@ -73,6 +74,11 @@ def refuse_unknown_params(request, allowed) -> None:
                 % {"names": ", ".join(unknown), "allowed": ", ".join(sorted(allowed))}
             }
         )
+
+
+def given(request) -> dict:
+    """The query parameters that have a value (`?warehouse=&as_of=` means "all warehouses, now")."""
+    return {key: value for key, value in request.query_params.items() if value != ""}
 
 
 class InventoryViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
@@ -266,32 +272,24 @@ class ReservationViewSet(InventoryViewSet, mixins.ListModelMixin, mixins.Retriev
 COMMON = {"limit", "offset", "format"}
 
 
-class StockOnHandViewSet(viewsets.ViewSet):
+class StockOnHandViewSet(viewsets.GenericViewSet):
     """Stock on hand per product and warehouse (or lot), now or as of the end of a day."""
 
     access_area = "inventory"
+    serializer_class = StockOnHandRowSerializer
+    pagination_class = LimitOffsetPagination
+    filter_backends = []
 
-    @extend_schema(
-        parameters=[StockQuerySerializer],
-        responses={200: StockOnHandRowSerializer(many=True), 400: REFUSED[400]},
-    )
+    @extend_schema(parameters=[StockQuerySerializer], responses={200: StockOnHandRowSerializer(many=True), **REFUSED})
     def list(self, request):
         refuse_unknown_params(request, {*StockQuerySerializer().fields, *COMMON})
-        query = StockQuerySerializer(data=request.query_params)
+        query = StockQuerySerializer(data=given(request))
         query.is_valid(raise_exception=True)
         rows = queries.stock_on_hand(**query.validated_data)
-        paginator = self.paginator_class()
-        page = paginator.paginate_queryset(rows, request, view=self)
-        context = {"request": request}
+        page = self.paginate_queryset(rows)
         if page is not None:
-            return paginator.get_paginated_response(StockOnHandRowSerializer(page, many=True, context=context).data)
-        return Response(StockOnHandRowSerializer(rows, many=True, context=context).data)
-
-    @property
-    def paginator_class(self):
-        from rest_framework.pagination import LimitOffsetPagination
-
-        return LimitOffsetPagination
+            return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return Response(self.get_serializer(rows, many=True).data)
 
 
 class StockValueViewSet(viewsets.ViewSet):
@@ -303,7 +301,7 @@ class StockValueViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[ValueQuerySerializer], responses={200: InventoryValueSerializer, 400: REFUSED[400]})
     def list(self, request):
         refuse_unknown_params(request, {*ValueQuerySerializer().fields, "format"})
-        query = ValueQuerySerializer(data=request.query_params)
+        query = ValueQuerySerializer(data=given(request))
         query.is_valid(raise_exception=True)
         report = queries.inventory_value(**query.validated_data)
         data = {

@@ -78,7 +78,10 @@ class WarehouseSerializer(ModelSerializer):
 # --- documents ------------------------------------------------------------------------------------
 
 
-class StockDocumentLineSerializer(ModelSerializer):
+class StockDocumentLineSerializer(CostFieldsMixin, ModelSerializer):
+    """Prices are input for everyone who may write documents; they are shown only with the cost right."""
+
+    cost_fields = ("price", "value")
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
     unit = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(),

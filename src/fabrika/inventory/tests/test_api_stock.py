@@ -54,6 +54,7 @@ def test_on_hand_now_and_as_of(story):
     ]
     lots = director.get(f"/api/stock/on-hand/?product={story.bolt.pk}&warehouse={story.main.pk}&by_lot=true").json()
     assert [(r["lot_number"], r["qty"]) for r in lots["results"]] == [("B", "2"), ("C", "5")]
+    assert director.get("/api/stock/on-hand/?warehouse=&as_of=&group=").json()["count"] == 4
     assert director.get("/api/stock/on-hand/?as_of=yesterday").status_code == 400
     assert director.get("/api/stock/on-hand/?colour=red").status_code == 400
 

@@ -242,11 +242,6 @@ def test_settlement_of_a_transfer_counts_on_the_receiving_side_only(db):
     assert past == {(bolt.pk, main.pk): [D("0"), D("0.00")], (bolt.pk, workshop.pk): [D("5"), D("500.00")]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG in checks.py _ledger_sums: a move's settlement is subtracted on its issuing side too, so a "
-    "transfer received into negative average stock shows as balance-value violations of the sending warehouse.",
-)
 def test_check_ledger_after_a_transfer_into_negative_average_stock(db):
     from fabrika.inventory.checks import check_ledger
 

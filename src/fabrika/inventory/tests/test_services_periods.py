@@ -131,3 +131,25 @@ def test_settlement_and_zero_rows_in_a_snapshot(story):
     period_close(actor=None, month=story.m3)
     assert ("P1", "Workshop") not in snapshot(story.m3)
     assert StockDocument.objects.filter(state="draft").count() == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG in services/posting.py _check_periods: a posting's month is posted_at.date() - the UTC date of a "
+    "stored datetime - not its local date; west of UTC the evening of a closed month's last day still posts into it.",
+)
+def test_a_closed_month_is_the_local_calendar_month(settings, db):
+    from datetime import datetime, time
+
+    from fabrika.inventory.services import warehouse_create
+
+    from .stock_story import last_day, make_products
+
+    settings.TIME_ZONE = "America/New_York"
+    _pcs, _h, _f, _p, bolt, _nut, _panel = make_products()
+    main = warehouse_create(actor=None, data={"code": "MAIN", "name": "Main warehouse", "valuation": "fifo"})
+    month = months_back(2)
+    period_close(actor=None, month=month)
+    evening = timezone.make_aware(datetime.combine(last_day(month), time(21)))  # 02:00 UTC the next day
+    with pytest.raises(PeriodClosed):
+        post(T.RECEIPT, main, [{"product": bolt, "qty": D("1"), "price": D("1")}], evening)

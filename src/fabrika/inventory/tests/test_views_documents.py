@@ -165,7 +165,7 @@ def test_draft_then_post_and_cancel_from_the_card(client, keeper, world):
     card = client.get(draft.get_absolute_url())
     html = card.content.decode()
     assert card.context["moves"][0].qty == D("12")
-    assert "Unit cost" not in html  # the storekeeper has no cost right
+    assert "Unit cost" not in html and "Unit price" not in html  # the storekeeper has no cost right
     assert "block print_buttons" not in html
     # Cancel: the confirmation lists what is reversed, then the stock is back to zero.
     confirm = client.get(reverse("inventory:document-cancel", args=[draft.pk]))
@@ -189,7 +189,7 @@ def test_director_sees_the_values_of_the_moves(client, world):
     )
     sign_in(client, director)
     html = client.get(doc.get_absolute_url()).content.decode()
-    assert "Unit cost" in html and "10.00" in html
+    assert "Unit cost" in html and "Unit price" in html and "10.00" in html
     # The director has no post right: no buttons.
     assert 'id="cancel-document"' not in html
 

@@ -137,10 +137,8 @@ def test_value_page(client, director, story):
 
 
 def test_history_page_with_opening_and_closing(client, director, story):
-    response = client.get(
-        HISTORY
-        + f"?product={story.bolt.pk}&warehouse={story.workshop.pk}&date_from={story.m2}&date_to={last_day(story.m2)}"
-    )
+    query = f"?product={story.bolt.pk}&warehouse={story.workshop.pk}&date_from={story.m2}&date_to={last_day(story.m2)}"
+    response = client.get(HISTORY + query)
     rows = [row for row, _cells in response.context["table"]]
     assert [(r.kind_label, r.qty_after, r.value_after) for r in rows] == [
         ("Opening balance", D("-5"), D("-500.00")),
@@ -148,13 +146,7 @@ def test_history_page_with_opening_and_closing(client, director, story):
         ("Shipment", D("3"), D("360.00")),
         ("Closing balance", D("3"), D("360.00")),
     ]
-    exported = csv_rows(
-        client.get(
-            HISTORY
-            + f"?product={story.bolt.pk}&warehouse={story.workshop.pk}&date_from={story.m2}&date_to={last_day(story.m2)}"
-            + "&export=csv"
-        )
-    )
+    exported = csv_rows(client.get(HISTORY + query + "&export=csv"))
     assert exported[0][-5:] == ["In", "Out", "Value change", "Balance", "Balance value"]
     assert exported[2][-5:] == ["10", "0", "1100.00", "5", "600.00"]
     # Without a product the page asks for one.

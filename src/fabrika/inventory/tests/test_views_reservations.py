@@ -95,11 +95,6 @@ def test_reservation_pages_rights(client, world):
     assert client.post(reverse("inventory:reservation-release", args=[held.pk])).status_code == 403
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG in services/reservations.py: a lot reservation checks only the lot's free quantity, not the "
-    "warehouse's (on hand - reserved), so the warehouse ends up over-reserved (check-ledger: over-reserved).",
-)
 def test_a_lot_reservation_cannot_take_what_others_hold(world):
     from fabrika.inventory.checks import check_ledger
     from fabrika.inventory.errors import InsufficientStock

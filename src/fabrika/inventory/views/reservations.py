@@ -102,7 +102,6 @@ class ReservationCreateView(PolicyMixin, View):
                 "title": _("Reserve stock"),
                 "cancel_url": reverse("inventory:reservation-list"),
                 "options_url": reverse("inventory:product-options"),
-                "search_url": reverse("inventory:product-search"),
             },
         )
 
