@@ -97,18 +97,18 @@ def _move_key(move: StockMove) -> tuple:
 
 
 def _check_periods(specs) -> None:
-    months = {s.posted_at.date().replace(day=1) for s in specs}
+    months = {timezone.localdate(s.posted_at).replace(day=1) for s in specs}
     if not months:
         return
     closed = Period.objects.filter(closed=True, start__in=months).order_by("start").first()
     if closed is not None:
-        spec = next(s for s in specs if s.posted_at.date().replace(day=1) == closed.start)
+        spec = next(s for s in specs if timezone.localdate(s.posted_at).replace(day=1) == closed.start)
         raise PeriodClosed(closed, spec.posted_at)
     # A month after a closed month is open; a month before the latest closed month is not.
     latest = Period.objects.filter(closed=True).order_by("-start").values_list("start", flat=True).first()
     if latest is not None:
         for spec in specs:
-            if spec.posted_at.date().replace(day=1) <= latest:
+            if timezone.localdate(spec.posted_at).replace(day=1) <= latest:
                 raise PeriodClosed(Period.objects.get(start=latest), spec.posted_at)
 
 

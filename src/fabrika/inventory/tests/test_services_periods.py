@@ -133,11 +133,6 @@ def test_settlement_and_zero_rows_in_a_snapshot(story):
     assert StockDocument.objects.filter(state="draft").count() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG in services/posting.py _check_periods: a posting's month is posted_at.date() - the UTC date of a "
-    "stored datetime - not its local date; west of UTC the evening of a closed month's last day still posts into it.",
-)
 def test_a_closed_month_is_the_local_calendar_month(settings, db):
     from datetime import datetime, time
 
