@@ -141,6 +141,7 @@ TIME_ZONE = os.environ.get("FABRIKA_TIME_ZONE", "UTC")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it even when serving from the finders
 MEDIA_ROOT = Path(os.environ.get("FABRIKA_MEDIA_DIR", DATA_DIR / "files"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
