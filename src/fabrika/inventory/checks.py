@@ -6,9 +6,20 @@ from decimal import Decimal
 
 from django.db.models import F, Q, Sum
 
+from .domain.money import money
 from .models import Balance, CostLayer, Location, Reservation, StockMove, Warehouse
 
 ZERO = Decimal("0")
+
+
+def _money(value) -> Decimal:
+    # SQLite sums decimals in floating point (7.94 comes back as 7.940000000000003): every stored
+    # amount has 2 places and every quantity 6, so their exact sums do too.
+    return money(value or ZERO)
+
+
+def _qty(value) -> Decimal:
+    return Decimal(value or ZERO).quantize(Decimal("0.000001"))
 
 
 @dataclass(frozen=True)
@@ -34,10 +45,10 @@ def _ledger_sums() -> dict:
         )
         for row in rows:
             key = (row["product_id"], storage[row[f"{side}_id"]])
-            sums[key][0] += sign * row["qty"]
-            sums[key][1] += sign * (row["value"] or ZERO)
+            sums[key][0] += sign * _qty(row["qty"])
+            sums[key][1] += sign * _money(row["value"])
             if sign > 0:  # a settlement belongs to the receiving (average-cost) side only
-                sums[key][1] -= row["settlement"] or ZERO
+                sums[key][1] -= _money(row["settlement"])
     # Moves between two places of one warehouse were counted in and out: they cancel out.
     return sums
 
@@ -62,7 +73,7 @@ def check_ledger() -> list[Violation]:
     layers = CostLayer.objects.values("product_id", "warehouse_id").annotate(
         qty=Sum("remaining_qty"), value=Sum("remaining_value")
     )
-    layer_sums = {(r["product_id"], r["warehouse_id"]): (r["qty"], r["value"]) for r in layers}
+    layer_sums = {(r["product_id"], r["warehouse_id"]): (_qty(r["qty"]), _money(r["value"])) for r in layers}
     for key, b in balances.items():
         if key[1] not in fifo:
             continue
@@ -83,7 +94,7 @@ def check_ledger() -> list[Violation]:
         .values("product_id", "warehouse_id")
         .annotate(qty=Sum(F("qty") - F("qty_consumed")))
     )
-    held = {(r["product_id"], r["warehouse_id"]): r["qty"] for r in held}
+    held = {(r["product_id"], r["warehouse_id"]): _qty(r["qty"]) for r in held}
     for key in set(held) | {k for k, b in balances.items() if b.reserved}:
         b = balances.get(key)
         reserved = b.reserved if b is not None else ZERO
