@@ -1,5 +1,5 @@
 from .documents import StockDocument, StockDocumentLine
-from .ledger import Balance, CostLayer, LayerConsumption, Lot, StockMove
+from .ledger import Balance, CostLayer, LayerConsumption, Lot, StockMove, ValueGroup
 from .periods import BalanceSnapshot, Period, Recosting, RecostingChange
 from .reservations import Reservation
 from .warehouses import Location, Warehouse
@@ -18,5 +18,6 @@ __all__ = [
     "StockDocument",
     "StockDocumentLine",
     "StockMove",
+    "ValueGroup",
     "Warehouse",
 ]

@@ -38,6 +38,33 @@ class Lot(models.Model):
         return self.number
 
 
+class ValueGroup(models.Model):
+    """Moves whose values depend on each other: the outputs of a production step take the value of its inputs.
+
+    The issues of the group (from storage) are its inputs; its incoming moves with a `value_share`
+    are its outputs and split the inputs' total value by their shares, plus their own `input_value`
+    (labour and overhead). When a backdated posting changes an input's cost, the engine replays the
+    outputs' timelines too (DESIGN.md §7).
+    """
+
+    access_area = "inventory"
+
+    reference = models.CharField(_("reference"), max_length=100)
+    source_type = models.ForeignKey(
+        "contenttypes.ContentType", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("production step")
+        verbose_name_plural = _("production steps")
+        indexes = [models.Index(fields=["source_type", "source_id"], name="valuegroup_source")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
 class StockMoveQuerySet(models.QuerySet):
     """The ledger is append-only: no deletes, and updates only of the derived valuation fields."""
 
@@ -85,6 +112,8 @@ class StockMove(models.Model):
         "kind",
         "input_value",
         "reverses_id",
+        "value_group_id",
+        "value_share",
     )
 
     class Kind(models.TextChoices):
@@ -114,6 +143,9 @@ class StockMove(models.Model):
     )
     reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals")
     input_value = MoneyField(_("incoming value"), null=True, blank=True)
+    value_group = models.ForeignKey(ValueGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="moves")
+    # An output of its value group: its weight in the split of the inputs' value.
+    value_share = models.DecimalField(_("value share"), max_digits=24, decimal_places=6, null=True, blank=True)
     # Derived by the valuation engine.
     value = MoneyField(_("value"), null=True, blank=True)
     unit_cost = UnitCostField(_("unit cost"), null=True, blank=True)

@@ -8,8 +8,9 @@ Posting a batch of moves:
    move on it — over the current state when nothing later exists (the common case), or over the
    state at that date when the posting is backdated. All active timelines are replayed as one
    stream in (posted_at, id) order, so a transfer's receiving side takes the cost its issuing
-   side just computed; when a replay changes the cost of a transfer's issue, the receiving
-   timeline joins the stream from that move on;
+   side just computed; when a replay changes the cost of a transfer's issue or of a production
+   step's input (a `ValueGroup`), the receiving or output timeline joins the stream from that
+   move on;
 4. write layers, consumptions, move values and balances in bulk, and record what a backdated
    replay changed (Recosting).
 
@@ -33,7 +34,7 @@ from fabrika.audit.context import get_request_id
 from ..domain import fifo as dfifo
 from ..domain.average import AverageStock
 from ..domain.fifo import FifoStock, Layer, Piece
-from ..domain.money import unit_cost
+from ..domain.money import split, unit_cost
 from ..errors import InsufficientStock, InvalidMove, PeriodClosed
 from ..models import (
     Balance,
@@ -46,6 +47,7 @@ from ..models import (
     RecostingChange,
     Reservation,
     StockMove,
+    ValueGroup,
     Warehouse,
 )
 
@@ -70,6 +72,10 @@ class MoveSpec:
     document: object = None
     reverses: StockMove | None = None
     reservation: Reservation | None = None  # an issue that ships reserved goods
+    # Production: the issues of a value group are its inputs; incoming moves with a share are its
+    # outputs and take the inputs' value split by share, plus their own `input_value`.
+    value_group: ValueGroup | None = None
+    value_share: Decimal | None = None
 
 
 @dataclass
@@ -149,6 +155,14 @@ def post_moves(*, specs: list[MoveSpec], actor=None) -> list[StockMove]:
         if spec.from_location.pk == spec.to_location.pk:
             raise InvalidMove("a move needs two different places", product=str(spec.product))
     locations = {loc.pk: loc for loc in Location.objects.all()}
+    for s in specs:
+        if s.value_share is not None and (
+            s.value_group is None
+            or s.value_share < 0
+            or locations[s.from_location.pk].is_storage
+            or not locations[s.to_location.pk].is_storage
+        ):
+            raise InvalidMove("an output needs a value group and comes into storage", product=str(s.product))
     keys = set()
     for s in specs:
         src, dst = locations[s.from_location.pk], locations[s.to_location.pk]
@@ -175,6 +189,8 @@ def post_moves(*, specs: list[MoveSpec], actor=None) -> list[StockMove]:
                 line=s.line,
                 reverses=s.reverses,
                 input_value=s.input_value,
+                value_group=s.value_group,
+                value_share=s.value_share,
                 created_by=actor,
             )
             for s in specs
@@ -245,6 +261,7 @@ class _Engine:
         self.settlements: dict[int, Decimal] = {}
         self.products = {}
         self.open_layers = {}
+        self.group_values: dict[int, dict[int, Decimal]] = {}  # value group -> output move id -> value
 
     # -- set-up -----------------------------------------------------------------------------
     def run(self) -> None:
@@ -407,15 +424,24 @@ class _Engine:
             push(key)
             if order == 0:
                 self._issue(tl, move)
-                # The receiving side of a transfer must see this cost.
+                changed = move.pk in self.new_ids or self.values[move.pk] != self.old_values.get(move.pk)
+                # The receiving side of a transfer must see this cost, and so must the outputs of a
+                # production step that consumed it.
+                followers = []
                 target = next((w for d, w in _sides(move, self.locations) if d == "in"), None)
                 if target is not None:
-                    tkey = (move.product_id, target)
-                    if tkey not in self.timelines:
-                        if move.pk in self.new_ids or self.values[move.pk] != self.old_values.get(move.pk):
-                            self._activate(tkey, _move_key(move))
-                            cursors[tkey] = 0
-                            push(tkey)
+                    followers.append(((move.product_id, target), _move_key(move)))
+                if move.value_group_id is not None and changed:
+                    self.group_values.pop(move.value_group_id, None)
+                    for out in self._group_moves(move.value_group_id):
+                        if out.value_share is not None:
+                            wh = self.locations[out.to_location_id].warehouse_id
+                            followers.append(((out.product_id, wh), _move_key(out)))
+                for fkey, from_key in followers:
+                    if fkey not in self.timelines and changed:
+                        self._activate(fkey, from_key)
+                        cursors[fkey] = 0
+                        push(fkey)
             else:
                 self._receive(tl, move)
 
@@ -486,6 +512,8 @@ class _Engine:
                 pieces = self._stored_pieces(move, src.warehouse_id)
         else:
             value = move.input_value if move.input_value is not None else Decimal("0.00")
+            if move.value_share is not None:
+                value += self._group_output_value(move)
             pieces = (Piece(move.qty, value, move.lot_id),)
         if tl.warehouse.is_fifo:
             layers = tl.stock.receive(_move_key(move), move.pk, list(pieces))
@@ -496,6 +524,26 @@ class _Engine:
             value = sum((p.value for p in pieces), Decimal("0.00"))
             self.settlements[move.pk] = tl.stock.receive(move.qty, value)
         self.values[move.pk] = value
+
+    def _group_moves(self, group_id: int) -> list[StockMove]:
+        cache = self.__dict__.setdefault("_groups", {})
+        if group_id not in cache:
+            cache[group_id] = list(StockMove.objects.filter(value_group_id=group_id).order_by("posted_at", "id"))
+        return cache[group_id]
+
+    def _group_output_value(self, move: StockMove) -> Decimal:
+        """An output's part of the value its production step consumed (its inputs come first)."""
+        group = move.value_group_id
+        if group not in self.group_values:
+            moves = self._group_moves(group)
+            inputs = [m for m in moves if self.locations[m.from_location_id].is_storage]
+            outputs = [m for m in moves if m.value_share is not None]
+            if inputs and max(_move_key(m) for m in inputs) > min(_move_key(m) for m in outputs):
+                raise InvalidMove("a production output is posted before what it consumes", product=str(move.product_id))
+            total = sum((self.values.get(m.pk, m.value) or Decimal("0.00") for m in inputs), Decimal("0.00"))
+            parts = split(total, [m.value_share for m in outputs])
+            self.group_values[group] = {m.pk: part for m, part in zip(outputs, parts, strict=True)}
+        return self.group_values[group][move.pk]
 
     def _stored_pieces(self, move: StockMove, source_wh: int) -> tuple[Piece, ...]:
         if self.warehouses[source_wh].is_fifo:
@@ -594,7 +642,7 @@ class _Engine:
                 warehouse=tl.warehouse,
                 from_time=tl.entries[0].posted_at if tl.entries else trigger.posted_at,
                 trigger=trigger,
-                reason=("backdated posting" if new_here else "cost of a transfer changed" if trigger else "rebuild"),
+                reason=("backdated posting" if new_here else "cost of an input changed" if trigger else "rebuild"),
                 moves_replayed=len(replayed),
                 moves_changed=len(changes),
                 request_id=get_request_id() or "",
