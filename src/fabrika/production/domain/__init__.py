@@ -1,0 +1,1 @@
+"""Pure Python core of production: BOM explosion, where-used, cost roll-up, value split. No Django imports."""
