@@ -285,3 +285,62 @@ def smtp_server(settings):
         yield server
     finally:
         controller.stop()
+
+
+def attachments_of(message: email.message.EmailMessage) -> list[tuple[str, bytes, str]]:
+    """(file name, bytes, content type) of each attachment of a received message, decoded."""
+    return [
+        (part.get_filename(), part.get_payload(decode=True), part.get_content_type())
+        for part in message.iter_attachments()
+    ]
+
+
+@dataclass
+class FailingSmtpServer(SmtpServer):
+    """An SMTP server that answers every message with "451 try later"; `refused` keeps what it was offered."""
+
+    refused: list = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        with self._arrived:
+            self.refused.append(envelope)
+            self._arrived.notify_all()
+        return "451 4.3.0 Try again later"
+
+
+def _point_email_at(settings, host: str, port: int) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = host
+    settings.EMAIL_PORT = port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+
+
+@pytest.fixture
+def failing_smtp_server(settings):
+    """A real SMTP server on 127.0.0.1 that refuses every message with 451; Django points at it.
+
+    Request it after `smtp_server` (or set settings.EMAIL_PORT = smtp_server.port later) to send
+    to the working server afterwards.
+    """
+    from aiosmtpd.controller import Controller
+
+    server = FailingSmtpServer(host="127.0.0.1", port=_free_port())
+    controller = Controller(server, hostname=server.host, port=server.port)
+    controller.start()
+    _point_email_at(settings, server.host, server.port)
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def closed_smtp_port(settings) -> int:
+    """Django's SMTP backend pointed at a port of 127.0.0.1 where nothing listens (connection refused)."""
+    port = _free_port()
+    _point_email_at(settings, "127.0.0.1", port)
+    return port

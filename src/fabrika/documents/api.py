@@ -192,3 +192,6 @@ class AttachmentViewSet(
 
 
 router.register("attachments", AttachmentViewSet, basename="attachment")
+
+
+from . import api_outbox  # noqa: E402, F401  (registers the outbox endpoints)

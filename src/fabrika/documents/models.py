@@ -47,4 +47,5 @@ class Attachment(models.Model):
         return self.filename
 
 
+from .models_outbox import OutboxAttachment, OutboxMessage  # noqa: E402, F401  (e-mail outbox: documents.outbox)
 from .models_print import PrintTemplate  # noqa: E402, F401  (print templates: documents.printing)

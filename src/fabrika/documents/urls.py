@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views_outbox import urlpatterns as outbox_urlpatterns
 from .views_print import urlpatterns as print_urlpatterns
 
 app_name = "documents"
@@ -14,3 +15,4 @@ urlpatterns = [
     path("attachments/<int:pk>/delete/", views.AttachmentDeleteView.as_view(), name="attachment-delete"),
 ]
 urlpatterns += print_urlpatterns
+urlpatterns += outbox_urlpatterns

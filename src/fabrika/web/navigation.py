@@ -62,6 +62,7 @@ MENU: list[Section] = [
         Item(_("Classifiers"), "crm:classifier-list", "crm", "change", icon="tags"),
         Item(_("Funnel stages"), "crm:stage-list", "settings", "change", icon="sliders"),
         Item(_("Print templates"), "documents:print-template-list", "documents", "change", icon="printer"),
+        Item(_("E-mail outbox"), "documents:outbox-list", "documents", icon="envelope"),
         Item(_("Audit log"), "audit:log", "audit", icon="clock-history"),
         Item(_("API"), "api:docs", None, icon="braces"),
     ]),

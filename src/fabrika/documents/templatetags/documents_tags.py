@@ -38,3 +38,8 @@ def attachments_panel(context, obj):
         "back": back,
         "max_upload_mb": settings.MAX_UPLOAD_MB,
     }
+
+
+from .outbox_tags import outbox_panel as _outbox_panel  # noqa: E402  ({% outbox_panel obj %} here too)
+
+register.inclusion_tag("documents/outbox_panel.html", takes_context=True, name="outbox_panel")(_outbox_panel)
