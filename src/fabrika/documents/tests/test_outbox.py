@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from fabrika.audit.models import BusinessEvent
 from fabrika.conftest import attachments_of
