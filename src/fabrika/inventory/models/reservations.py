@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +34,14 @@ class Reservation(models.Model):
     qty = QuantityField(_("reserved"))
     qty_consumed = QuantityField(_("shipped"), default=0)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ACTIVE)
-    reference = models.CharField(_("for"), max_length=100)  # e.g. "ORD-2026-00017/3" until orders exist
+    reference = models.CharField(_("for"), max_length=100)  # e.g. "SO-2026-00017/3", readable without the source
+    # What the goods are held for (a sales order line, later a production order…); None for a
+    # reservation made by hand in the warehouse.
+    source_type = models.ForeignKey(
+        "contenttypes.ContentType", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    source = GenericForeignKey("source_type", "source_id")
     counterparty = models.ForeignKey(
         "crm.Counterparty",
         verbose_name=_("customer"),
@@ -54,7 +62,10 @@ class Reservation(models.Model):
             models.CheckConstraint(condition=Q(qty__gt=0), name="reservation_qty_positive"),
             models.CheckConstraint(condition=Q(qty_consumed__lte=models.F("qty")), name="reservation_not_overshipped"),
         ]
-        indexes = [models.Index(fields=["product", "warehouse", "state"], name="reservation_open")]
+        indexes = [
+            models.Index(fields=["product", "warehouse", "state"], name="reservation_open"),
+            models.Index(fields=["source_type", "source_id"], name="reservation_source"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.product_id} × {self.qty}"

@@ -16,9 +16,21 @@ from .posting import lock_balances
 
 @transaction.atomic
 def reserve(
-    *, actor, product, warehouse, qty: Decimal, reference: str, lot: Lot | None = None, counterparty=None
+    *,
+    actor,
+    product,
+    warehouse,
+    qty: Decimal,
+    reference: str,
+    lot: Lot | None = None,
+    counterparty=None,
+    source=None,
 ) -> Reservation:
-    """Hold `qty` of `product` in `warehouse` (optionally one lot). Refused beyond what is available."""
+    """Hold `qty` of `product` in `warehouse` (optionally one lot). Refused beyond what is available.
+
+    `source` is the record the goods are held for (an order line…), kept as a generic link;
+    `reference` stays the readable name of it.
+    """
     if qty is None or qty <= 0:
         raise ValidationFailed({"qty": [_("The quantity must be greater than zero.")]})
     if not reference.strip():
@@ -45,6 +57,7 @@ def reserve(
         qty=qty,
         reference=reference.strip(),
         counterparty=counterparty,
+        source=source,
         created_by=actor,
     )
     balance.reserved += qty
