@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "fabrika.crm",
     "fabrika.catalog",
     "fabrika.inventory",
+    "fabrika.production",
     "fabrika.documents",
     "fabrika.api",
     "fabrika.web",

@@ -331,6 +331,66 @@ def document_post(*, actor, document: StockDocument) -> StockDocument:
     return document
 
 
+def reversal_specs(*, moves, document=None, transfer: bool = False) -> list[MoveSpec]:
+    """The moves that undo `moves` (dated now): what went out comes back with its lots and costs,
+    what came in goes out again exactly."""
+    specs = []
+    locations = {loc.pk: loc for loc in Location.objects.all()}
+    for move in moves:
+        src, dst = locations[move.from_location_id], locations[move.to_location_id]
+        if src.is_storage and not dst.is_storage and not transfer:
+            # Goods went out: bring each consumed layer back with its lot and cost.
+            pieces = list(LayerConsumption.objects.filter(move=move).select_related("layer").order_by("id"))
+            if pieces:
+                for c in pieces:
+                    specs.append(
+                        MoveSpec(
+                            move.product,
+                            c.qty,
+                            dst,
+                            src,
+                            StockMove.Kind.REVERSAL,
+                            None,
+                            input_value=c.value,
+                            lot=c.layer.lot,
+                            reverses=move,
+                            document=document,
+                        )
+                    )
+            else:
+                specs.append(
+                    MoveSpec(
+                        move.product,
+                        move.qty,
+                        dst,
+                        src,
+                        StockMove.Kind.REVERSAL,
+                        None,
+                        input_value=move.value,
+                        reverses=move,
+                        document=document,
+                    )
+                )
+        else:
+            # Goods came in (or moved between warehouses): take exactly them out again.
+            fixed = move.value if not dst.warehouse.is_fifo and not src.is_storage else None
+            specs.append(
+                MoveSpec(
+                    move.product,
+                    move.qty,
+                    dst,
+                    src,
+                    StockMove.Kind.REVERSAL,
+                    None,
+                    input_value=fixed,
+                    lot=move.lot,
+                    reverses=move,
+                    document=document,
+                )
+            )
+    return specs
+
+
 @transaction.atomic
 def document_cancel(*, actor, document: StockDocument) -> StockDocument:
     """Cancel a draft, or reverse a posted document with moves in the opposite direction (dated now)."""
@@ -344,60 +404,8 @@ def document_cancel(*, actor, document: StockDocument) -> StockDocument:
             % {"doc": document.number, "state": document.get_state_display()},
         )
     if document.state == State.POSTED:
-        specs = []
-        locations = {loc.pk: loc for loc in Location.objects.all()}
-        for move in document.moves.filter(reverses__isnull=True).select_related("product").order_by("id"):
-            src, dst = locations[move.from_location_id], locations[move.to_location_id]
-            if src.is_storage and not dst.is_storage and document.type != Type.TRANSFER:
-                # Goods went out: bring each consumed layer back with its lot and cost.
-                pieces = list(LayerConsumption.objects.filter(move=move).select_related("layer").order_by("id"))
-                if pieces:
-                    for c in pieces:
-                        specs.append(
-                            MoveSpec(
-                                move.product,
-                                c.qty,
-                                dst,
-                                src,
-                                StockMove.Kind.REVERSAL,
-                                None,
-                                input_value=c.value,
-                                lot=c.layer.lot,
-                                reverses=move,
-                                document=document,
-                            )
-                        )
-                else:
-                    specs.append(
-                        MoveSpec(
-                            move.product,
-                            move.qty,
-                            dst,
-                            src,
-                            StockMove.Kind.REVERSAL,
-                            None,
-                            input_value=move.value,
-                            reverses=move,
-                            document=document,
-                        )
-                    )
-            else:
-                # Goods came in (or moved between warehouses): take exactly them out again.
-                fixed = move.value if not dst.warehouse.is_fifo and not src.is_storage else None
-                specs.append(
-                    MoveSpec(
-                        move.product,
-                        move.qty,
-                        dst,
-                        src,
-                        StockMove.Kind.REVERSAL,
-                        None,
-                        input_value=fixed,
-                        lot=move.lot,
-                        reverses=move,
-                        document=document,
-                    )
-                )
+        moves = document.moves.filter(reverses__isnull=True).select_related("product").order_by("id")
+        specs = reversal_specs(moves=moves, document=document, transfer=document.type == Type.TRANSFER)
         post_moves(specs=specs, actor=actor)
     document.state = State.CANCELLED
     document.cancelled_at = timezone.now()

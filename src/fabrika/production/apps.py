@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProductionConfig(AppConfig):
+    name = "fabrika.production"
+    label = "production"
+    verbose_name = _("Production")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from fabrika.core import numbering
+
+        from . import models
+
+        numbering.register("production_order", prefix="PO", label=_("Production order"))
+        for model in (
+            models.WorkCentre,
+            models.ProductionProfile,
+            models.Bom,
+            models.BomLine,
+            models.TechCard,
+            models.Operation,
+            models.ProductionOrder,
+        ):
+            auditlog.register(model)
