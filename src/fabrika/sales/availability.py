@@ -1,0 +1,370 @@
+"""Availability ("logistic") analysis of a customer order, and the actions it leads to.
+
+For each line, as of now and as of the promised date: free stock, what is already reserved for
+the order, what must be produced (its BOM exploded through every level against stock) and what
+must be bought (components and goods that neither stock nor production covers), counting open
+production orders and supplier requests. From the analysis, one action each: reserve what is in
+stock, create production orders (multi-stage) for what must be made, and supplier requests for what
+must be bought. The earliest delivery date comes from stock, supplier and production lead times.
+
+Stock is netted line by line in order: goods one line takes are not free for the next one. Free
+stock is on hand − reserved − what open production orders in the warehouse still have to consume.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fabrika.catalog.models import Product
+from fabrika.core.errors import ValidationFailed
+from fabrika.inventory.models import Balance, Reservation
+from fabrika.production import queries as pq
+from fabrika.production.domain import bom as dbom
+from fabrika.production.models import OrderLine, ProductionOrder, ProductionProfile
+
+from .models import SalesOrder, SalesOrderLine
+
+ZERO = Decimal("0")
+OPEN = [ProductionOrder.State.DRAFT, ProductionOrder.State.RELEASED, ProductionOrder.State.IN_PROGRESS]
+
+
+@dataclass
+class Part:
+    """One component (or the line's product itself) at one level of a line's analysis."""
+
+    product: Product
+    level: int  # 0: the line's product
+    required: Decimal
+    from_stock: Decimal = ZERO
+    from_supply: Decimal = ZERO  # open production orders / supplier requests due in time
+    to_produce: Decimal = ZERO
+    to_purchase: Decimal = ZERO
+    ready: date | None = None
+
+
+@dataclass
+class LineAnalysis:
+    line: SalesOrderLine
+    ordered: Decimal  # base units still to ship
+    reserved: Decimal  # already held for this line
+    in_production: Decimal  # open production orders made for this line
+    requested: Decimal  # open supplier requests made for this order's line
+    free: Decimal  # free stock of the product when the line's turn came
+    from_stock: Decimal
+    from_supply: Decimal
+    to_produce: Decimal
+    to_purchase: Decimal
+    parts: list[Part] = field(default_factory=list)
+    ready: date | None = None
+
+    @property
+    def covered(self) -> bool:
+        return self.to_produce == 0 and self.to_purchase == 0
+
+
+@dataclass
+class Analysis:
+    order: SalesOrder
+    as_of: date
+    with_supply: bool
+    lines: list[LineAnalysis]
+
+    @property
+    def purchases(self) -> dict[int, tuple[Product, Decimal, date]]:
+        """What must be bought: product → (product, total qty, date needed)."""
+        out: dict[int, tuple[Product, Decimal, date]] = {}
+        for la in self.lines:
+            for part in la.parts:
+                if part.to_purchase > 0:
+                    prev = out.get(part.product.pk)
+                    qty = part.to_purchase + (prev[1] if prev else ZERO)
+                    out[part.product.pk] = (part.product, qty, self.order.promised_date or self.as_of)
+        return out
+
+    @property
+    def earliest(self) -> date | None:
+        dates = [la.ready for la in self.lines if la.ready]
+        return max(dates) if dates else None
+
+
+class _Pools:
+    """Free stock and open supply, shared by every line of the analysis."""
+
+    def __init__(self, order: SalesOrder, product_ids: set[int], as_of: date, with_supply: bool):
+        wh = order.warehouse_id
+        self.free: dict[int, Decimal] = defaultdict(Decimal)
+        for pid, qty, reserved in Balance.objects.filter(product_id__in=product_ids, warehouse_id=wh).values_list(
+            "product_id", "qty", "reserved"
+        ):
+            self.free[pid] = qty - reserved
+        committed = OrderLine.objects.filter(
+            role=OrderLine.Role.INPUT, product_id__in=product_ids, order__state__in=OPEN, order__input_warehouse_id=wh
+        ).select_related("order")
+        for line in committed:
+            self.free[line.product_id] -= pq.remaining_need(line, line.order)
+        # Open supply: production orders (not made for a customer line, nor parts of another order)
+        # and supplier request lines not tied to a customer order, due by `as_of`.
+        self.supply: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+        if with_supply:
+            line_type = ContentType.objects.get_for_model(SalesOrderLine)
+            orders = ProductionOrder.objects.filter(
+                state__in=OPEN, product_id__in=product_ids, output_warehouse_id=wh, parent__isnull=True
+            ).exclude(source_type=line_type)
+            for po in orders:
+                due = po.planned_finish or as_of
+                if due <= as_of and po.qty_remaining > 0:
+                    self.supply[po.product_id].append((due, po.qty_remaining))
+            for pid, due, qty in _open_request_lines(product_ids, exclude_order=order):
+                due = due or as_of
+                if due <= as_of:
+                    self.supply[pid].append((due, qty))
+            for pid in self.supply:
+                self.supply[pid].sort(key=lambda x: x[0])
+
+    def take_stock(self, pid: int, qty: Decimal) -> Decimal:
+        have = max(self.free[pid], ZERO)
+        take = min(have, qty)
+        self.free[pid] -= take
+        return take
+
+    def take_supply(self, pid: int, qty: Decimal) -> tuple[Decimal, date | None]:
+        taken, last = ZERO, None
+        queue = self.supply.get(pid, [])
+        while queue and taken < qty:
+            due, have = queue[0]
+            take = min(have, qty - taken)
+            taken += take
+            last = due
+            if take == have:
+                queue.pop(0)
+            else:
+                queue[0] = (due, have - take)
+        return taken, last
+
+
+def _open_request_lines(product_ids, *, exclude_order=None):
+    """(product, needed_by, qty) of open supplier requests (not made for `exclude_order`)."""
+    try:
+        from fabrika.purchasing.models import SupplierRequest, SupplierRequestLine
+    except ImportError:  # purchasing not installed
+        return []
+    rows = SupplierRequestLine.objects.filter(
+        product_id__in=product_ids,
+        request__state__in=[SupplierRequest.State.DRAFT, SupplierRequest.State.SENT, SupplierRequest.State.ORDERED],
+    )
+    if exclude_order is not None:
+        rows = rows.exclude(
+            source_type=ContentType.objects.get_for_model(SalesOrder), source_id=str(exclude_order.pk)
+        ).exclude(
+            request__source_type=ContentType.objects.get_for_model(SalesOrder), request__source_id=str(exclude_order.pk)
+        )
+    return list(rows.values_list("product_id", "needed_by", "qty"))
+
+
+def _lead_days(product_ids) -> dict[int, int]:
+    return dict(
+        ProductionProfile.objects.filter(product_id__in=product_ids).values_list("product_id", "lead_time_days")
+    )
+
+
+def _line_boms(line: SalesOrderLine):
+    custom = getattr(line, "custom_bom", None) if getattr(line, "custom_bom_id", None) else None
+    if custom is not None:
+        return pq.load_boms([line.product_id], override={line.product_id: pq.bom_lines(custom)})
+    return None
+
+
+def analyse(order: SalesOrder, *, as_of: date | None = None, with_supply: bool | None = None) -> Analysis:
+    """The analysis as of `as_of` (default today, stock only) or as of the promised date with the
+    open supply due by then (`with_supply`, default: when `as_of` is given)."""
+    today = timezone.localdate()
+    with_supply = (as_of is not None) if with_supply is None else with_supply
+    as_of = as_of or today
+    lines = list(order.lines.select_related("product", "unit").order_by("position", "id"))
+    # The BOM graph of every line (standard BOMs in one pass; custom ones per line).
+    standard = pq.load_boms({line.product_id for line in lines})
+    graphs = {line.pk: (_line_boms(line) or standard) for line in lines}
+    ids = {line.product_id for line in lines}
+    for boms in graphs.values():
+        ids |= set(boms) | {c.component for parts in boms.values() for c in parts}
+    pools = _Pools(order, ids, as_of, with_supply)
+    products = Product.objects.in_bulk(ids)
+    leads = _lead_days(ids)
+    line_type = ContentType.objects.get_for_model(SalesOrderLine)
+    reserved = dict(
+        Reservation.objects.filter(source_type=line_type, source_id__in=[x.pk for x in lines], state="active")
+        .values("source_id")
+        .annotate(q=Sum(F("qty") - F("qty_consumed")))
+        .values_list("source_id", "q")
+    )
+    in_production = defaultdict(Decimal)
+    for po in ProductionOrder.objects.filter(
+        source_type=line_type, source_id__in=[x.pk for x in lines], state__in=OPEN
+    ):
+        in_production[po.source_id] += po.qty_remaining
+    requested = defaultdict(Decimal)
+    try:
+        from fabrika.purchasing.models import SupplierRequest, SupplierRequestLine
+
+        for row in SupplierRequestLine.objects.filter(
+            source_type=line_type,
+            source_id__in=[str(x.pk) for x in lines],
+            request__state__in=[SupplierRequest.State.DRAFT, SupplierRequest.State.SENT, SupplierRequest.State.ORDERED],
+        ).values_list("source_id", "qty"):
+            requested[int(row[0])] += row[1]
+    except ImportError:
+        pass
+
+    result = []
+    for line in lines:
+        boms = graphs[line.pk]
+        to_ship = max(line.qty - line.qty_shipped, ZERO) * line.factor
+        held = reserved.get(line.pk, ZERO)
+        making = in_production.get(line.pk, ZERO)
+        asked = requested.get(line.pk, ZERO)
+        need = max(to_ship - held - making - asked, ZERO)
+        free_before = max(pools.free[line.product_id], ZERO)
+        la = LineAnalysis(line, to_ship, held, making, asked, free_before, ZERO, ZERO, ZERO, ZERO)
+        ready_dates = [today] if held or not need else []
+        if making:
+            ready_dates += [
+                po.planned_finish or today
+                for po in ProductionOrder.objects.filter(source_type=line_type, source_id=line.pk, state__in=OPEN)
+            ]
+        # Depth-first through the BOM (pre-order: a node's parts follow it, one level deeper).
+        stack = [(0, line.product_id, need)]
+        parts: list[Part] = []
+        supply_due: dict[int, date] = {}
+        while stack:
+            level, pid, qty = stack.pop()
+            if qty <= 0:
+                continue
+            part = Part(products[pid], level, qty)
+            part.from_stock = pools.take_stock(pid, qty)
+            rest = qty - part.from_stock
+            if rest > 0 and with_supply:
+                part.from_supply, due = pools.take_supply(pid, rest)
+                rest -= part.from_supply
+                if due:
+                    supply_due[id(part)] = due
+            children = boms.get(pid) or []
+            if rest > 0 and children:
+                part.to_produce = rest
+                for child in reversed(children):
+                    stack.append((level + 1, child.component, dbom.gross(child, rest)))
+            elif rest > 0:
+                part.to_purchase = rest
+                part.ready = today + timedelta(days=leads.get(pid, 0))
+            else:
+                part.ready = today
+            parts.append(part)
+        # Ready dates bottom-up: a made node is ready its lead time after the last of its parts;
+        # goods from open supply are ready when that supply is due.
+        for i in range(len(parts) - 1, -1, -1):
+            part = parts[i]
+            if part.to_produce > 0:
+                below = []
+                for later in parts[i + 1 :]:
+                    if later.level <= part.level:
+                        break
+                    if later.level == part.level + 1:
+                        below.append(later.ready or today)
+                part.ready = max(below, default=today) + timedelta(days=leads.get(part.product.pk, 0))
+            if id(part) in supply_due:
+                part.ready = max(part.ready or today, supply_due[id(part)])
+        top = parts[0] if parts else None
+        if top is not None:
+            la.from_stock, la.from_supply = top.from_stock, top.from_supply
+            la.to_produce, la.to_purchase = top.to_produce, top.to_purchase
+            ready_dates.append(top.ready or today)
+        la.parts = parts
+        la.ready = max(ready_dates) if ready_dates else today
+        result.append(la)
+    return Analysis(order, as_of, with_supply, result)
+
+
+# -- actions -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reserve_available(*, actor, order: SalesOrder):
+    """Hold what is in stock for every line (as much as is free)."""
+    from .services.reservations import order_reserve
+
+    return order_reserve(actor=actor, order=order, partial=True)
+
+
+@transaction.atomic
+def create_production(*, actor, order: SalesOrder) -> list[ProductionOrder]:
+    """Production orders for what the lines must have made (multi-stage: released with child
+    orders for the short nodes). A line with its own BOM gets an order with that BOM."""
+    from fabrika.production.services import order_create, orders_release
+
+    analysis = analyse(order)
+    made = []
+    for la in analysis.lines:
+        if la.to_produce <= 0:
+            continue
+        line = la.line
+        data = {
+            "product": line.product,
+            "qty": la.to_produce,
+            "input_warehouse": order.warehouse,
+            "output_warehouse": order.warehouse,
+            "planned_finish": order.promised_date,
+            "responsible": actor if getattr(actor, "pk", None) else None,
+            "source_label": line.reference,
+        }
+        custom = getattr(line, "custom_bom", None) if getattr(line, "custom_bom_id", None) else None
+        if custom is not None:
+            data["bom"] = custom
+        made.append(order_create(actor=actor, data=data, source=line))
+    if not made:
+        raise ValidationFailed({"lines": [_("Nothing on this order needs to be produced.")]})
+    return orders_release(actor=actor, orders=made)
+
+
+@transaction.atomic
+def create_requests(*, actor, order: SalesOrder):
+    """Supplier requests (drafts, one per supplier) for what must be bought."""
+    from fabrika.purchasing.services import requests_for_needs
+
+    analysis = analyse(order)
+    needs = [
+        {
+            "product": product,
+            "qty": qty,
+            "needed_by": needed_by,
+            "source": order,
+            "source_label": order.number,
+        }
+        for product, qty, needed_by in analysis.purchases.values()
+    ]
+    if not needs:
+        raise ValidationFailed({"lines": [_("Nothing on this order needs to be bought.")]})
+    return requests_for_needs(actor=actor, needs=needs)
+
+
+def check_advance_before_production(*, order: ProductionOrder) -> None:
+    """A production order made for a customer order whose advance must be paid first is refused."""
+    line_type = ContentType.objects.get_for_model(SalesOrderLine)
+    root = order
+    while root.parent_id:
+        root = root.parent
+    if root.source_type_id != line_type.pk:
+        return
+    line = SalesOrderLine.objects.select_related("order").filter(pk=root.source_id).first()
+    if line is None:
+        return
+    from .services.billing import order_check_advance
+
+    order_check_advance(order=line.order)
