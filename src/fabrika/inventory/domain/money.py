@@ -1,6 +1,7 @@
 """Rounding rules of the ledger (DESIGN.md §7): unit costs keep 6 places, values 2."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 CENT = Decimal("0.01")
 COST_PLACES = Decimal("0.000001")
@@ -19,26 +20,28 @@ def unit_cost(value: Decimal, qty: Decimal) -> Decimal:
 
 
 def split(total: Decimal, weights) -> list[Decimal]:
-    """Split a 2-place `total` by `weights` into 2-place parts that sum to it exactly.
+    """Split a money `total` over parts in proportion to `weights`, to the cent, summing exactly.
 
-    Each part is the proportional share rounded down to the cent; the cents left over go to the
-    parts with the largest remainders (ties to the earliest). All-zero weights split equally.
+    Every part first gets its exact share rounded down to the cent; the cents left over go one
+    each to the parts with the largest remainders, ties to the earliest (largest-remainder
+    method), so each part is within a cent of its exact share. All-zero weights split equally.
+    Weights must not be negative; a negative total is split like its absolute value, negated.
     """
-    weights = [Decimal(w) for w in weights]
     if not weights:
-        return []
-    if any(w < 0 for w in weights):
-        raise ValueError("weights must not be negative")
-    if sum(weights) == 0:
-        weights = [Decimal(1)] * len(weights)
-    total = money(total)
-    whole = sum(weights)
-    cents = int(total / CENT)
-    exact = [Decimal(cents) * w / whole for w in weights]
-    floors = [int(e // 1) if cents >= 0 else -int((-e) // 1) for e in exact]
-    left = cents - sum(floors)
-    step = 1 if left >= 0 else -1
-    order = sorted(range(len(weights)), key=lambda i: (-(abs(exact[i] - floors[i])), i))
-    for i in order[: abs(left)]:
-        floors[i] += step
-    return [Decimal(f) * CENT for f in floors]
+        raise ValueError("split needs at least one weight")
+    fractions = [Fraction(w) for w in weights]
+    if any(w < 0 for w in fractions):
+        raise ValueError(f"negative weight in {list(weights)}")
+    weight_sum = sum(fractions)
+    if weight_sum == 0:
+        fractions = [Fraction(1)] * len(fractions)
+        weight_sum = Fraction(len(fractions))
+    cents = int(money(total).scaleb(2))
+    sign, cents = (-1, -cents) if cents < 0 else (1, cents)
+    shares = [cents * w / weight_sum for w in fractions]
+    parts = [share.numerator // share.denominator for share in shares]
+    left = cents - sum(parts)
+    by_remainder = sorted(range(len(shares)), key=lambda i: (parts[i] - shares[i], i))  # largest remainder first
+    for i in by_remainder[:left]:
+        parts[i] += 1
+    return [Decimal(sign * p).scaleb(-2) for p in parts]
