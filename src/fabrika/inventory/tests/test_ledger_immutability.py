@@ -51,7 +51,8 @@ def test_orm_refuses_to_change_or_delete(move):
 
 
 @pytest.mark.parametrize(
-    "column, value", [("qty", "7"), ("posted_at", "2001-01-01 00:00:00+00:00"), ("product_id", None)]
+    "column, value",
+    [("qty", "7"), ("posted_at", "2001-01-01 00:00:00+00:00"), ("product_id", None), ("value_share", "2")],
 )
 def test_database_refuses_raw_update_of_facts(move, column, value):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
