@@ -18,6 +18,7 @@ urlpatterns = [
     path("crm/", include("fabrika.crm.urls")),
     path("inventory/", include("fabrika.inventory.urls")),
     path("catalog/", include("fabrika.catalog.urls")),
+    path("purchasing/", include("fabrika.purchasing.urls")),
     path("files/", include("fabrika.documents.urls")),
     path("api/", include("fabrika.api.urls")),
     # The language is switched by access:language (saved on the user); no set_language route.

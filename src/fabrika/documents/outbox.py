@@ -31,9 +31,10 @@ one more attempt now, also for a failed message.
 import hashlib
 import logging
 import mimetypes
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from email.utils import formataddr, getaddresses, make_msgid
+from email.utils import formataddr, make_msgid
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -86,31 +87,32 @@ def _as_list(values) -> list[str]:
     return [str(v) for v in values]
 
 
-def clean_addresses(values, *, field: str, errors: dict) -> list[str]:
-    """Addresses as "a@b.example" or "Name <a@b.example>" (commas split one entry into several).
+_PIECE = re.compile(r'(?:"[^"]*"|[^,;])+')
+_NAMED = re.compile(r"^(?P<name>[^<>]*)<(?P<addr>[^<>]*)>$")
 
-    Invalid ones are reported on `errors[field]`, each by name; duplicates are dropped.
+
+def clean_addresses(values, *, field: str, errors: dict) -> list[str]:
+    """Addresses as "a@b.example" or "Name <a@b.example>" (commas or semicolons split an entry).
+
+    Invalid ones are reported on `errors[field]`, each as it was typed; duplicates are dropped.
     """
     cleaned, seen = [], set()
     for raw in _as_list(values):
-        text = raw.strip()
-        if not text:
-            continue
-        if "\r" in text or "\n" in text:
-            errors.setdefault(field, []).append(
-                _("%(address)s is not a valid e-mail address.") % {"address": " ".join(text.split())}
+        for piece in _PIECE.findall(raw):
+            text = piece.strip()
+            if not text:
+                continue
+            match = _NAMED.match(text)
+            name, addr = (
+                (match.group("name").strip().strip('"').strip(), match.group("addr").strip()) if match else ("", text)
             )
-            continue
-        parsed = getaddresses([text])
-        if not parsed or any(not addr for _name, addr in parsed):
-            errors.setdefault(field, []).append(_("%(address)s is not a valid e-mail address.") % {"address": text})
-            continue
-        for name, addr in parsed:
             try:
+                if any(c in text for c in "\r\n\x00"):
+                    raise ValidationError("header injection")
                 validate_email(addr)
             except ValidationError:
                 errors.setdefault(field, []).append(
-                    _("%(address)s is not a valid e-mail address.") % {"address": addr or text}
+                    _("%(address)s is not a valid e-mail address.") % {"address": " ".join(text.split())}
                 )
                 continue
             if addr.lower() in seen:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "fabrika.inventory",
     "fabrika.production",
     "fabrika.documents",
+    "fabrika.purchasing",
     "fabrika.api",
     "fabrika.web",
     "fabrika.demo",
@@ -222,6 +223,8 @@ SPECTACULAR_SETTINGS = {
     # Choice sets that share a field name ("kind") or appear under two names get one clear name.
     "ENUM_NAME_OVERRIDES": {
         "FunnelStageKindEnum": "fabrika.crm.models.deals.FunnelStage.Kind",
+        "OutboxMessageStateEnum": "fabrika.documents.models_outbox.OutboxMessage.State",
+        "SupplierRequestStateEnum": "fabrika.purchasing.models.requests.SupplierRequest.State",
     },
 }
 

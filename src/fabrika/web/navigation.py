@@ -53,6 +53,9 @@ MENU: list[Section] = [
         Item(_("Periods"), "inventory:period-list", "inventory", icon="calendar-check"),
         Item(_("Ledger check"), "inventory:check-ledger", "inventory", "cost", icon="clipboard-check"),
     ]),
+    Section(_("Purchasing"), "truck", [
+        Item(_("Supplier requests"), "purchasing:request-list", "purchasing", icon="cart-plus"),
+    ]),
     Section(_("Administration"), "gear", [
         Item(_("Users"), "access:user-list", "access", icon="person-gear"),
         Item(_("Roles"), "access:role-list", "access", icon="shield-lock"),

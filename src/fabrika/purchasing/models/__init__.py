@@ -1,0 +1,3 @@
+from .requests import SupplierRequest, SupplierRequestLine
+
+__all__ = ["SupplierRequest", "SupplierRequestLine"]
