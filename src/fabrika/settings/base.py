@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "fabrika.inventory",
     "fabrika.production",
     "fabrika.documents",
+    "fabrika.sales",
     "fabrika.purchasing",
     "fabrika.api",
     "fabrika.web",

@@ -34,6 +34,14 @@ MENU: list[Section] = [
         Item(_("Funnel report"), "crm:funnel-report", "crm", icon="funnel"),
         Item(_("Segments"), "crm:segment-list", "crm", icon="bookmark"),
     ]),
+    Section(_("Sales"), "cart", [
+        Item(_("Orders"), "sales:order-list", "sales", icon="cart"),
+        Item(_("Shipments calendar"), "sales:shipment-calendar", "sales", icon="calendar3"),
+        Item(_("Invoices"), "sales:invoice-list", "sales", icon="receipt"),
+        Item(_("Payments"), "sales:payment-list", "sales", icon="cash-coin"),
+        Item(_("Receivables"), "sales:receivables", "sales", icon="hourglass-split"),
+        Item(_("Overdue"), "sales:overdue", "sales", icon="exclamation-triangle"),
+    ]),
     Section(_("Catalog"), "box-seam", [
         Item(_("Products"), "catalog:product-list", "catalog", icon="box"),
         Item(_("Product groups"), "catalog:group-list", "catalog", icon="diagram-3"),
@@ -64,6 +72,7 @@ MENU: list[Section] = [
         Item(_("Document numbers"), "web:numbering", "settings", icon="123"),
         Item(_("Classifiers"), "crm:classifier-list", "crm", "change", icon="tags"),
         Item(_("Funnel stages"), "crm:stage-list", "settings", "change", icon="sliders"),
+        Item(_("Sales settings"), "sales:settings", "settings", "change", icon="cart-check"),
         Item(_("Print templates"), "documents:print-template-list", "documents", "change", icon="printer"),
         Item(_("E-mail outbox"), "documents:outbox-list", "documents", icon="envelope"),
         Item(_("Audit log"), "audit:log", "audit", icon="clock-history"),
