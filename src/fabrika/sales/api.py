@@ -74,9 +74,7 @@ class OrderApiFilter(OrderFilter):
 
 
 def _orders():
-    return SalesOrder.objects.select_related("counterparty", "manager").prefetch_related(
-        "lines", "schedule"
-    )
+    return SalesOrder.objects.select_related("counterparty", "manager").prefetch_related("lines", "schedule")
 
 
 @extend_schema_view(
@@ -221,7 +219,9 @@ class OrderViewSet(
         body.is_valid(raise_exception=True)
         data = body.validated_data
         lines = [(self._line(order, item["line"]), item["qty"]) for item in data["lines"]]
-        services.order_return(actor=request.user, order=order, lines=lines, credit=data["credit"], reason=data["reason"])
+        services.order_return(
+            actor=request.user, order=order, lines=lines, credit=data["credit"], reason=data["reason"]
+        )
         return self._answer(order)
 
 

@@ -69,8 +69,8 @@ class MoreThanReserved(DomainError):
             },
             line=order_line.position,
             product=str(order_line.product),
-            wanted=str(wanted),
-            reserved=str(reserved),
+            wanted=num(wanted),
+            reserved=num(reserved),
         )
 
 
@@ -94,8 +94,8 @@ class MoreThanOrdered(DomainError):
             },
             line=order_line.position,
             product=str(order_line.product),
-            wanted=str(wanted),
-            left=str(left),
+            wanted=num(wanted),
+            left=num(left),
         )
 
 

@@ -177,7 +177,9 @@ class ReserveSerializer(Serializer):
         max_digits=20, decimal_places=6, required=False, help_text=_("Base units; all the line still needs by default.")
     )
     lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.all(), required=False, allow_null=True)
-    partial = serializers.BooleanField(default=False, help_text=_("Whole order: hold what is free instead of refusing."))
+    partial = serializers.BooleanField(
+        default=False, help_text=_("Whole order: hold what is free instead of refusing.")
+    )
 
 
 class ReleaseSerializer(Serializer):

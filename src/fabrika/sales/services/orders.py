@@ -152,6 +152,8 @@ def _build_lines(order: SalesOrder, lines: list[dict], *, actor, previous: dict)
             currency=order.currency,
             vat_rate=order.vat_rate,
         )
+        if from_list is not None and qty_base != qty:
+            from_list = money(from_list * qty_base / qty)  # the list prices the base unit
         price = data.get("price")
         if price is None:
             if from_list is None:

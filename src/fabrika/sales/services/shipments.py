@@ -164,7 +164,7 @@ def shipment_create(
 
 
 def _post(actor, order: SalesOrder, shipment: Shipment) -> None:
-    inventory.document_post(actor=actor, document=shipment.document)
+    shipment.document = inventory.document_post(actor=actor, document=shipment.document)
     for ship_line in shipment.lines.select_related("order_line"):
         line = ship_line.order_line
         line.qty_shipped += ship_line.qty
@@ -215,7 +215,7 @@ def shipment_cancel(*, actor, shipment: Shipment) -> Shipment:
                 )
             line.qty_shipped -= ship_line.qty
             line.save(update_fields=["qty_shipped"])
-    inventory.document_cancel(actor=actor, document=shipment.document)
+    shipment.document = inventory.document_cancel(actor=actor, document=shipment.document)
     shipment.state = Shipment.State.CANCELLED
     shipment.save(update_fields=["state"])
     record_event("sales.shipment_cancelled", order, actor=actor, shipment=shipment.pk, reversed=was_shipped)
@@ -267,7 +267,7 @@ def order_return(
         },
         lines=doc_lines,
     )
-    inventory.document_post(actor=actor, document=document)
+    document = inventory.document_post(actor=actor, document=document)
     credit_note = None
     if credit and net > 0:
         credit_note = billing.credit_note_create(
