@@ -12,7 +12,7 @@ class ProductionConfig(AppConfig):
 
         from fabrika.core import numbering
 
-        from . import models
+        from . import models, printing  # noqa: F401  (printing registers the job card, costing sheet, tech card)
 
         numbering.register("production_order", prefix="PO", label=_("Production order"))
         for model in (
