@@ -1,6 +1,6 @@
 """Product pages: the list (filters, search, export), the card with its tabs (details, stock,
-moves, prices, history), the create/edit form (characteristics of the chosen group, unit
-conversions, photo), archiving and the photo itself."""
+moves, prices, history, and those other apps register in `catalog.tabs`), the create/edit form
+(characteristics of the chosen group, unit conversions, photo), archiving and the photo itself."""
 
 import mimetypes
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from fabrika.access.policy import restrict
+from fabrika.access.policy import can, restrict
 from fabrika.core.errors import DomainError, ValidationFailed
 from fabrika.core.views import Column, ListPage, PolicyMixin
 
@@ -39,6 +39,7 @@ from ..queries import (
     product_moves_page,
     product_stock,
 )
+from ..tabs import product_tabs_for
 from .common import ADD, CHANGE, DELETE, VIEW, catalog_rights, optional_url
 
 # --- list ---------------------------------------------------------------------------------------
@@ -112,6 +113,10 @@ class ProductDetailView(PolicyMixin, View):
             pk=pk,
         )
         tabs = [t for t in TABS if product.is_stocked or t[0] not in STOCK_TABS]
+        extra = {t.key: t for t in product_tabs_for(request.user, product)}
+        if extra:  # other apps' tabs go after the catalog's own, before History
+            at = len(tabs) - 1 if tabs[-1][0] == "history" else len(tabs)
+            tabs[at:at] = [(t.key, t.label, t.icon) for t in extra.values()]
         if "audit_tags" not in engines["django"].engine.template_libraries:
             tabs = [t for t in tabs if t[0] != "history"]
         tab = request.GET.get("tab", "details")
@@ -126,7 +131,11 @@ class ProductDetailView(PolicyMixin, View):
             "rights": catalog_rights(request.user),
             "tab_template": f"catalog/product_tab_{tab}.html",
         }
-        getattr(self, f"tab_{tab}")(ctx, product)
+        if tab in extra:
+            ctx.update(extra[tab].context(request, product))
+            ctx["tab_template"] = extra[tab].template
+        else:
+            getattr(self, f"tab_{tab}")(ctx, product)
         return render(request, "catalog/product_detail.html", ctx)
 
     def tab_details(self, ctx, product):
@@ -141,7 +150,12 @@ class ProductDetailView(PolicyMixin, View):
         )
 
     def tab_stock(self, ctx, product):
-        ctx.update(stock=product_stock(product), lots=product_lots(product))
+        genealogy = can(self.request.user, "production", "view")
+        ctx.update(
+            stock=product_stock(product),
+            lots=product_lots(product),
+            genealogy_url=optional_url("production:genealogy") if genealogy else None,
+        )
 
     def tab_moves(self, ctx, product):
         request = self.request
