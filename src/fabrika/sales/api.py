@@ -26,17 +26,17 @@ from .filters import InvoiceFilter, OrderFilter, PaymentFilter
 from .models import Invoice, Payment, SalesOrder, SalesOrderLine
 from .queries import order_search
 from .serializers import (
-    AllocateSerializer,
-    CancelItemSerializer,
-    CancelSerializer,
-    InvoiceSerializer,
-    OrderSerializer,
-    PaymentSerializer,
-    ReleaseSerializer,
-    ReserveSerializer,
-    ReturnSerializer,
-    ShipmentSerializer,
-    ShipSerializer,
+    OrderCancelItemSerializer,
+    OrderCancelSerializer,
+    OrderReleaseSerializer,
+    OrderReserveSerializer,
+    OrderReturnSerializer,
+    OrderShipSerializer,
+    PaymentAllocateSerializer,
+    SalesInvoiceSerializer,
+    SalesOrderSerializer,
+    SalesPaymentSerializer,
+    SalesShipmentSerializer,
 )
 
 REFUSED = {
@@ -78,9 +78,9 @@ def _orders():
 
 
 @extend_schema_view(
-    create=extend_schema(responses={201: OrderSerializer, **REFUSED}),
-    update=extend_schema(responses={200: OrderSerializer, **REFUSED}),
-    partial_update=extend_schema(responses={200: OrderSerializer, **REFUSED}),
+    create=extend_schema(responses={201: SalesOrderSerializer, **REFUSED}),
+    update=extend_schema(responses={200: SalesOrderSerializer, **REFUSED}),
+    partial_update=extend_schema(responses={200: SalesOrderSerializer, **REFUSED}),
     destroy=extend_schema(responses={204: None, **REFUSED}),
 )
 class OrderViewSet(
@@ -95,7 +95,7 @@ class OrderViewSet(
     contact, dates, address, note, manager and advance policy. Only a draft is deleted."""
 
     queryset = _orders().order_by("-order_date", "-id")
-    serializer_class = OrderSerializer
+    serializer_class = SalesOrderSerializer
     filterset_class = OrderApiFilter
     ordering_fields = ["order_date", "promised_date", "number", "total", "id"]
     access_actions = {
@@ -122,7 +122,7 @@ class OrderViewSet(
         services.order_delete(actor=self.actor, order=instance)
 
     def _answer(self, order):
-        return Response(OrderSerializer(_orders().get(pk=order.pk), context=self.get_serializer_context()).data)
+        return Response(SalesOrderSerializer(_orders().get(pk=order.pk), context=self.get_serializer_context()).data)
 
     def _line(self, order, line_id):
         line = SalesOrderLine.objects.filter(order=order, pk=line_id).select_related("order").first()
@@ -130,37 +130,37 @@ class OrderViewSet(
             raise NotFound(gettext_lazy("The order has no such line."))
         return line
 
-    @extend_schema(request=None, responses={200: OrderSerializer, **REFUSED})
+    @extend_schema(request=None, responses={200: SalesOrderSerializer, **REFUSED})
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         """Draft → confirmed; the roles in the sales settings get a task."""
         return self._answer(services.order_confirm(actor=request.user, order=self.get_object()))
 
-    @extend_schema(request=None, responses={200: OrderSerializer, **REFUSED})
+    @extend_schema(request=None, responses={200: SalesOrderSerializer, **REFUSED})
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
         """Confirmed → in work (refused with `advance_required` when the policy blocks and the advance is unpaid)."""
         return self._answer(services.order_start_work(actor=request.user, order=self.get_object()))
 
-    @extend_schema(request=None, responses={200: OrderSerializer, **REFUSED})
+    @extend_schema(request=None, responses={200: SalesOrderSerializer, **REFUSED})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         """Shipped → closed."""
         return self._answer(services.order_close(actor=request.user, order=self.get_object()))
 
-    @extend_schema(responses={200: CancelItemSerializer(many=True)})
+    @extend_schema(responses={200: OrderCancelItemSerializer(many=True)})
     @action(detail=True, methods=["get"], url_path="cancel-preview", url_name="cancel-preview")
     def cancel_preview(self, request, pk=None):
         """What cancelling the order would cancel; items with `blocking` stop it."""
         items = services.order_cancel_preview(self.get_object())
-        return Response(CancelItemSerializer([i.as_dict() for i in items], many=True).data)
+        return Response(OrderCancelItemSerializer([i.as_dict() for i in items], many=True).data)
 
-    @extend_schema(request=CancelSerializer, responses={200: OrderSerializer, **REFUSED})
+    @extend_schema(request=OrderCancelSerializer, responses={200: SalesOrderSerializer, **REFUSED})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel with everything that hangs on the order. Without `confirm: true` the answer is a 409
         `confirm_cancel` listing what would be cancelled."""
-        body = CancelSerializer(data=request.data)
+        body = OrderCancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         order = services.order_cancel(
             actor=request.user,
@@ -170,12 +170,12 @@ class OrderViewSet(
         )
         return self._answer(order)
 
-    @extend_schema(request=ReserveSerializer, responses={200: OrderSerializer, **REFUSED})
+    @extend_schema(request=OrderReserveSerializer, responses={200: SalesOrderSerializer, **REFUSED})
     @action(detail=True, methods=["post"])
     def reserve(self, request, pk=None):
         """Hold stock for a line or for the whole order (all or nothing unless `partial`)."""
         order = self.get_object()
-        body = ReserveSerializer(data=request.data)
+        body = OrderReserveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         if data.get("line"):
@@ -186,11 +186,11 @@ class OrderViewSet(
             services.order_reserve(actor=request.user, order=order, partial=data["partial"])
         return self._answer(order)
 
-    @extend_schema(request=ReleaseSerializer, responses={200: OrderSerializer, **REFUSED})
+    @extend_schema(request=OrderReleaseSerializer, responses={200: SalesOrderSerializer, **REFUSED})
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         order = self.get_object()
-        body = ReleaseSerializer(data=request.data)
+        body = OrderReleaseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if body.validated_data.get("line"):
             services.order_release_line(actor=request.user, line=self._line(order, body.validated_data["line"]))
@@ -198,24 +198,24 @@ class OrderViewSet(
             services.order_release(actor=request.user, order=order)
         return self._answer(order)
 
-    @extend_schema(request=ShipSerializer, responses={201: ShipmentSerializer, **REFUSED})
+    @extend_schema(request=OrderShipSerializer, responses={201: SalesShipmentSerializer, **REFUSED})
     @action(detail=True, methods=["post"])
     def ship(self, request, pk=None):
         """Ship (or plan, `post: false`) quantities of the lines from their reservations."""
         order = self.get_object()
-        body = ShipSerializer(data=request.data)
+        body = OrderShipSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         lines = [(self._line(order, item["line"]), item["qty"]) for item in data.pop("lines")]
         shipment = services.shipment_create(actor=request.user, order=order, lines=lines, **data)
-        return Response(ShipmentSerializer(shipment).data, status=201)
+        return Response(SalesShipmentSerializer(shipment).data, status=201)
 
-    @extend_schema(request=ReturnSerializer, responses={200: OrderSerializer, **REFUSED})
+    @extend_schema(request=OrderReturnSerializer, responses={200: SalesOrderSerializer, **REFUSED})
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_goods(self, request, pk=None):
         """Goods come back from the customer (a posted return document; a credit note with `credit`)."""
         order = self.get_object()
-        body = ReturnSerializer(data=request.data)
+        body = OrderReturnSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         lines = [(self._line(order, item["line"]), item["qty"]) for item in data["lines"]]
@@ -228,12 +228,12 @@ class OrderViewSet(
 # --- invoices ---------------------------------------------------------------------------------
 
 
-@extend_schema_view(create=extend_schema(responses={201: InvoiceSerializer, **REFUSED}))
+@extend_schema_view(create=extend_schema(responses={201: SalesInvoiceSerializer, **REFUSED}))
 class InvoiceViewSet(SalesViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin):
     """Invoices of orders (amounts with VAT). Issuing needs sales/post."""
 
     queryset = Invoice.objects.select_related("counterparty", "order").order_by("-issue_date", "-id")
-    serializer_class = InvoiceSerializer
+    serializer_class = SalesInvoiceSerializer
     filterset_class = InvoiceFilter
     ordering_fields = ["issue_date", "due_date", "number", "amount", "id"]
     access_actions = {"create": "post", "cancel": "post"}
@@ -254,22 +254,22 @@ class InvoiceViewSet(SalesViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
             note=data.get("note", ""),
         )
 
-    @extend_schema(request=None, responses={200: InvoiceSerializer, **REFUSED})
+    @extend_schema(request=None, responses={200: SalesInvoiceSerializer, **REFUSED})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         invoice = services.invoice_cancel(actor=request.user, invoice=self.get_object())
-        return Response(InvoiceSerializer(invoice, context=self.get_serializer_context()).data)
+        return Response(SalesInvoiceSerializer(invoice, context=self.get_serializer_context()).data)
 
 
 # --- payments ---------------------------------------------------------------------------------
 
 
-@extend_schema_view(create=extend_schema(responses={201: PaymentSerializer, **REFUSED}))
+@extend_schema_view(create=extend_schema(responses={201: SalesPaymentSerializer, **REFUSED}))
 class PaymentViewSet(SalesViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin):
     """Money received, and the invoices it pays (an overpayment is refused with the numbers)."""
 
     queryset = Payment.objects.select_related("counterparty").prefetch_related("allocations").order_by("-date", "-id")
-    serializer_class = PaymentSerializer
+    serializer_class = SalesPaymentSerializer
     filterset_class = PaymentFilter
     ordering_fields = ["date", "amount", "number", "id"]
     access_actions = {"create": "post", "allocate": "post"}
@@ -288,11 +288,11 @@ class PaymentViewSet(SalesViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
             auto_allocate=data.get("auto_allocate", False),
         )
 
-    @extend_schema(request=AllocateSerializer, responses={200: PaymentSerializer, **REFUSED})
+    @extend_schema(request=PaymentAllocateSerializer, responses={200: SalesPaymentSerializer, **REFUSED})
     @action(detail=True, methods=["post"])
     def allocate(self, request, pk=None):
         payment = self.get_object()
-        body = AllocateSerializer(data=request.data)
+        body = PaymentAllocateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         payment = services.payment_allocate(
             actor=request.user,
@@ -300,7 +300,7 @@ class PaymentViewSet(SalesViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
             allocations=[(a["invoice"], a["amount"]) for a in body.validated_data["allocations"]],
         )
         payment = Payment.objects.prefetch_related("allocations").get(pk=payment.pk)
-        return Response(PaymentSerializer(payment, context=self.get_serializer_context()).data)
+        return Response(SalesPaymentSerializer(payment, context=self.get_serializer_context()).data)
 
 
 router.register("sales/orders", OrderViewSet, basename="sales-order")

@@ -22,7 +22,7 @@ from .models import (
 )
 
 
-class OrderLineSerializer(ModelSerializer):
+class SalesOrderLineSerializer(ModelSerializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
     unit = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), required=False, allow_null=True, help_text=_("The product's unit when left out.")
@@ -59,14 +59,14 @@ class OrderLineSerializer(ModelSerializer):
         extra_kwargs = {"qty": {"min_value": None}, "discount_pct": {"required": False}}
 
 
-class ScheduleLineSerializer(ModelSerializer):
+class PaymentScheduleLineSerializer(ModelSerializer):
     class Meta:
         model = PaymentScheduleLine
         fields = ["id", "position", "percent", "trigger", "days", "amount", "due_date", "invoice"]
         read_only_fields = fields
 
 
-class OrderSerializer(ModelSerializer):
+class SalesOrderSerializer(ModelSerializer):
     counterparty = ScopedRelatedField(queryset=Counterparty.objects.all())
     contact = ScopedRelatedField(queryset=Contact.objects.all(), required=False, allow_null=True)
     deal = ScopedRelatedField(queryset=Deal.objects.all(), required=False, allow_null=True)
@@ -78,8 +78,8 @@ class OrderSerializer(ModelSerializer):
     payment_terms = serializers.PrimaryKeyRelatedField(
         queryset=PaymentTerms.objects.all(), required=False, allow_null=True
     )
-    lines = OrderLineSerializer(many=True, required=False, help_text=_("Replaces every line when sent (drafts)."))
-    schedule = ScheduleLineSerializer(many=True, read_only=True)
+    lines = SalesOrderLineSerializer(many=True, required=False, help_text=_("Replaces every line when sent (drafts)."))
+    schedule = PaymentScheduleLineSerializer(many=True, read_only=True)
 
     class Meta:
         model = SalesOrder
@@ -156,14 +156,14 @@ def _value(order, name):
     return getattr(order, field.attname)
 
 
-class CancelSerializer(Serializer):
+class OrderCancelSerializer(Serializer):
     confirm = serializers.BooleanField(
         default=False, help_text=_("Without it nothing happens: the answer lists what would be cancelled.")
     )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class CancelItemSerializer(Serializer):
+class OrderCancelItemSerializer(Serializer):
     kind = serializers.CharField()
     label = serializers.CharField()
     detail = serializers.CharField()
@@ -171,7 +171,7 @@ class CancelItemSerializer(Serializer):
     blocking = serializers.BooleanField()
 
 
-class ReserveSerializer(Serializer):
+class OrderReserveSerializer(Serializer):
     line = serializers.IntegerField(required=False, help_text=_("One line (its id); every stocked line when left out."))
     qty = serializers.DecimalField(
         max_digits=20, decimal_places=6, required=False, help_text=_("Base units; all the line still needs by default.")
@@ -182,17 +182,17 @@ class ReserveSerializer(Serializer):
     )
 
 
-class ReleaseSerializer(Serializer):
+class OrderReleaseSerializer(Serializer):
     line = serializers.IntegerField(required=False)
 
 
-class QtyLineSerializer(Serializer):
+class OrderQtyLineSerializer(Serializer):
     line = serializers.IntegerField(help_text=_("The order line's id."))
     qty = serializers.DecimalField(max_digits=20, decimal_places=6, help_text=_("In the line's unit."))
 
 
-class ShipSerializer(Serializer):
-    lines = QtyLineSerializer(many=True)
+class OrderShipSerializer(Serializer):
+    lines = OrderQtyLineSerializer(many=True)
     carrier = serializers.CharField(required=False, allow_blank=True, default="")
     vehicle = serializers.CharField(required=False, allow_blank=True, default="")
     delivery_address = serializers.CharField(required=False, allow_blank=True, default="")
@@ -201,13 +201,13 @@ class ShipSerializer(Serializer):
     post = serializers.BooleanField(default=True, help_text=_("False: a planned shipment (a draft document)."))
 
 
-class ReturnSerializer(Serializer):
-    lines = QtyLineSerializer(many=True)
+class OrderReturnSerializer(Serializer):
+    lines = OrderQtyLineSerializer(many=True)
     credit = serializers.BooleanField(default=False)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ShipmentSerializer(ModelSerializer):
+class SalesShipmentSerializer(ModelSerializer):
     number = serializers.CharField(source="document.number", read_only=True)
     lines = serializers.SerializerMethodField()
 
@@ -232,7 +232,7 @@ class ShipmentSerializer(ModelSerializer):
         return [{"line": sl.order_line_id, "qty": str(sl.qty)} for sl in shipment.lines.all()]
 
 
-class InvoiceSerializer(ModelSerializer):
+class SalesInvoiceSerializer(ModelSerializer):
     order = serializers.PrimaryKeyRelatedField(queryset=SalesOrder.objects.all())
     schedule_line = serializers.PrimaryKeyRelatedField(
         queryset=PaymentScheduleLine.objects.all(), required=False, allow_null=True, write_only=True
@@ -284,7 +284,7 @@ class InvoiceSerializer(ModelSerializer):
         ]
 
 
-class AllocationSerializer(ModelSerializer):
+class PaymentAllocationSerializer(ModelSerializer):
     invoice = serializers.PrimaryKeyRelatedField(queryset=Invoice.objects.all())
 
     class Meta:
@@ -293,9 +293,9 @@ class AllocationSerializer(ModelSerializer):
         read_only_fields = ["id"]
 
 
-class PaymentSerializer(ModelSerializer):
+class SalesPaymentSerializer(ModelSerializer):
     counterparty = ScopedRelatedField(queryset=Counterparty.objects.all())
-    allocations = AllocationSerializer(many=True, required=False)
+    allocations = PaymentAllocationSerializer(many=True, required=False)
     auto_allocate = serializers.BooleanField(
         default=False, write_only=True, help_text=_("Pay the customer's open invoices, the ones due first first.")
     )
@@ -322,5 +322,5 @@ class PaymentSerializer(ModelSerializer):
         extra_kwargs = {"currency": {"required": False}, "amount": {"min_value": None}}
 
 
-class AllocateSerializer(Serializer):
-    allocations = AllocationSerializer(many=True)
+class PaymentAllocateSerializer(Serializer):
+    allocations = PaymentAllocationSerializer(many=True)

@@ -226,6 +226,9 @@ SPECTACULAR_SETTINGS = {
         "FunnelStageKindEnum": "fabrika.crm.models.deals.FunnelStage.Kind",
         "OutboxMessageStateEnum": "fabrika.documents.models_outbox.OutboxMessage.State",
         "SupplierRequestStateEnum": "fabrika.purchasing.models.requests.SupplierRequest.State",
+        "SalesOrderStateEnum": "fabrika.sales.models.orders.SalesOrder.State",
+        "SalesInvoiceStateEnum": "fabrika.sales.models.billing.Invoice.State",
+        "SalesShipmentStateEnum": "fabrika.sales.models.shipments.Shipment.State",
     },
 }
 

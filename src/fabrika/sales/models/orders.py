@@ -204,6 +204,16 @@ class SalesOrderLine(models.Model):
     origin_kind = models.CharField(_("made from"), max_length=12, choices=Origin.choices, default=Origin.MANUAL)
     origin_id = models.PositiveBigIntegerField(_("source record"), null=True, blank=True)
     origin_inputs = models.JSONField(_("source inputs"), default=dict, blank=True)
+    # A custom product for this customer (a robot with a bigger case): its own BOM, which the
+    # production order made for the line uses; the product's own BOM stays as it is.
+    custom_bom = models.ForeignKey(
+        "production.Bom",
+        verbose_name=_("own BOM"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sales_lines",
+    )
 
     class Meta:
         verbose_name = _("order line")

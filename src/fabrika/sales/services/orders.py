@@ -61,6 +61,7 @@ LINE_KEYS = {
     "origin_kind",
     "origin_id",
     "origin_inputs",
+    "custom_bom",
 }
 
 
@@ -178,6 +179,12 @@ def _build_lines(order: SalesOrder, lines: list[dict], *, actor, previous: dict)
                 )
             if discount > limit and discount != kept_discount:
                 refusals.append(DiscountOverLimit(position=position, product=product, discount=discount, limit=limit))
+        custom_bom = data.get("custom_bom")
+        if custom_bom is not None and custom_bom.product_id != product.pk:
+            errors.setdefault(f"{key}.custom_bom", []).append(
+                _("This BOM is not of %(product)s.") % {"product": product}
+            )
+            continue
         origin_kind = data.get("origin_kind") or SalesOrderLine.Origin.MANUAL
         if origin_kind not in SalesOrderLine.Origin.values:
             errors.setdefault(f"{key}.origin_kind", []).append(_("Unknown origin."))
@@ -198,6 +205,7 @@ def _build_lines(order: SalesOrder, lines: list[dict], *, actor, previous: dict)
                 origin_kind=origin_kind,
                 origin_id=data.get("origin_id"),
                 origin_inputs=data.get("origin_inputs") or {},
+                custom_bom=custom_bom,
             )
         )
     if errors:
