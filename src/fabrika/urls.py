@@ -18,6 +18,7 @@ urlpatterns = [
     path("crm/", include("fabrika.crm.urls")),
     path("inventory/", include("fabrika.inventory.urls")),
     path("catalog/", include("fabrika.catalog.urls")),
+    path("production/", include("fabrika.production.urls")),
     path("sales/", include("fabrika.sales.urls")),
     path("purchasing/", include("fabrika.purchasing.urls")),
     path("files/", include("fabrika.documents.urls")),

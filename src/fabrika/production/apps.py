@@ -25,3 +25,18 @@ class ProductionConfig(AppConfig):
             models.ProductionOrder,
         ):
             auditlog.register(model)
+
+        from fabrika.catalog.tabs import ProductTab, register_product_tab
+
+        from .views.products import product_tab_context, tab_visible
+
+        register_product_tab(
+            ProductTab(
+                key="production",
+                label=_("Production"),
+                icon="gear-wide-connected",
+                template="production/product_tab.html",
+                context=product_tab_context,
+                visible=tab_visible,
+            )
+        )

@@ -61,6 +61,12 @@ MENU: list[Section] = [
         Item(_("Periods"), "inventory:period-list", "inventory", icon="calendar-check"),
         Item(_("Ledger check"), "inventory:check-ledger", "inventory", "cost", icon="clipboard-check"),
     ]),
+    Section(_("Production"), "gear-wide-connected", [
+        Item(_("Production orders"), "production:order-list", "production", icon="list-task"),
+        Item(_("Shortages"), "production:shortages", "production", icon="exclamation-diamond"),
+        Item(_("Work centres"), "production:workcentre-list", "production", icon="tools"),
+        Item(_("Lot genealogy"), "production:genealogy", "production", icon="diagram-2"),
+    ]),
     Section(_("Purchasing"), "truck", [
         Item(_("Supplier requests"), "purchasing:request-list", "purchasing", icon="cart-plus"),
     ]),

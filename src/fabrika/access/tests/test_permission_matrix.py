@@ -42,6 +42,7 @@ from fabrika.access.tests.factories import make_user, sign_in
 from fabrika.catalog.tests.matrix import route_args as catalog_route_args
 from fabrika.documents.tests.matrix_outbox import route_args as outbox_route_args
 from fabrika.inventory.tests.matrix import route_args as inventory_route_args
+from fabrika.production.tests.matrix import route_args as production_route_args
 from fabrika.production.tests.matrix_print import route_args as production_print_route_args
 from fabrika.sales.tests.matrix import route_args as sales_route_args
 from fabrika.purchasing.tests.matrix import route_args as purchasing_route_args
@@ -383,6 +384,7 @@ ROUTE_ARGS: dict[str, Args] = {
 
 ROUTE_ARGS.update({name: Args(make, area) for name, (make, area) in catalog_route_args().items()})
 ROUTE_ARGS.update({name: Args(make, area) for name, (make, area) in inventory_route_args().items()})
+ROUTE_ARGS.update({name: Args(make, area) for name, (make, area) in production_route_args().items()})
 ROUTE_ARGS.update({name: Args(make, area) for name, (make, area) in sales_route_args().items()})
 ROUTE_ARGS.update({name: Args(make, area) for name, (make, area) in outbox_route_args().items()})
 ROUTE_ARGS.update({name: Args(make, area) for name, (make, area) in production_print_route_args().items()})

@@ -106,8 +106,9 @@ class Bom(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("production:bom-detail", args=[self.pk])
 
-    def history_children(self):
-        return self.lines.all()
+    def history_children(self) -> list[tuple]:
+        """Its lines' changes show in the card's history (`{% object_history %}`)."""
+        return [(BomLine, {"bom_id": self.pk})]
 
 
 class BomLine(models.Model):
@@ -166,8 +167,8 @@ class TechCard(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("production:techcard-detail", args=[self.pk])
 
-    def history_children(self):
-        return self.operations.all()
+    def history_children(self) -> list[tuple]:
+        return [(Operation, {"tech_card_id": self.pk})]
 
 
 class OperationFields(models.Model):

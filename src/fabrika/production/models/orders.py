@@ -12,8 +12,9 @@ from .boms import MINUTES, PERCENT, OperationFields
 
 
 class ProductionOrder(TimeStampedModel):
+    # No owner_fields: the production area has no record scope (access/areas.py), so every user with
+    # production rights sees every order; with owner_fields, restrict() filtered to the responsible's own.
     access_area = "production"
-    owner_fields = ("responsible",)
 
     class Kind(models.TextChoices):
         PRODUCTION = "production", _("Production")
@@ -112,8 +113,8 @@ class ProductionOrder(TimeStampedModel):
     def qty_remaining(self):
         return max(self.qty - self.qty_done, 0)
 
-    def history_children(self):
-        return list(self.lines.all()) + list(self.operations.all())
+    def history_children(self) -> list[tuple]:
+        return [(OrderLine, {"order_id": self.pk}), (OrderOperation, {"order_id": self.pk})]
 
 
 class OrderLine(models.Model):

@@ -1,0 +1,1 @@
+"""Production pages, one module per area; each keeps its own `urlpatterns`."""
