@@ -1,5 +1,5 @@
-"""How the permission matrix (access/tests/test_permission_matrix.py) fills the production pages' URL
-arguments.
+"""How the permission matrix (access/tests/test_permission_matrix.py) fills the production pages' and
+endpoints' URL arguments.
 
 `route_args()` maps a route name to `(make, scope_area)`: `make(world, owner)` returns the URL
 kwargs of a record (made once per matrix run and kept on the world). Production records have no
@@ -70,6 +70,22 @@ def route_args() -> dict[str, tuple]:
         "order-finish": released,
         "order-cancel": released,
     }
+    api = {
+        "production-work-centre-detail": centre,
+        "production-bom-detail": bom,
+        "production-bom-activate": bom,
+        "production-bom-copy": bom,
+        "production-tech-card-detail": card,
+        "production-tech-card-activate": card,
+        "production-order-detail": released,
+        "production-order-release": draft,
+        "production-order-report": released,
+        "production-order-finish": released,
+        "production-order-cancel": released,
+        "production-product-explosion": product,
+        "production-product-rollup": product,
+    }
     return {
         **{f"production:{name}": (make, None) for name, make in pages.items()},
+        **{f"api:{name}": (make, None) for name, make in api.items()},
     }
