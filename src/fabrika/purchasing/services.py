@@ -17,7 +17,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -67,6 +67,11 @@ def plain_qty(value: Decimal) -> Decimal:
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
+def round_up(qty: Decimal, places: int) -> Decimal:
+    """A quantity to buy: up to the unit's decimal places (2.5 needed pieces → 3)."""
+    return qty.quantize(Decimal(1).scaleb(-places), rounding=ROUND_CEILING)
+
+
 def _set_source(obj, source) -> None:
     if source is None:
         obj.source_type, obj.source_id = None, ""
@@ -95,7 +100,9 @@ def _check_supplier(supplier, errors: dict, key: str = "supplier") -> None:
         )
 
 
-def _build_line(request: SupplierRequest, data: dict, key: str, errors: dict) -> SupplierRequestLine | None:
+def _build_line(
+    request: SupplierRequest, data: dict, key: str, errors: dict, *, any_places: bool = False
+) -> SupplierRequestLine | None:
     unknown = set(data) - LINE_FIELDS
     if unknown:
         raise TypeError(f"unknown line fields: {', '.join(sorted(unknown))}")
@@ -114,7 +121,7 @@ def _build_line(request: SupplierRequest, data: dict, key: str, errors: dict) ->
             _("%(product)s has no conversion from %(unit)s.") % {"product": product, "unit": unit}
         )
         return None
-    if _decimal_places(qty) > unit.precision:
+    if _decimal_places(qty) > unit.precision and not any_places:
         errors.setdefault(f"{key}.qty", []).append(
             _("%(unit)s allows %(n)d decimal places.") % {"unit": unit, "n": unit.precision}
         )
@@ -585,7 +592,8 @@ def requests_for_needs(*, actor, needs: Sequence[dict], group_by_supplier: bool 
     A need: product, qty (Decimal, in the product's base unit unless `unit`), needed_by, and
     optionally supplier, source (the order, production order… it comes from), source_label,
     note. Needs of the same product, unit and date are merged into one line: the quantities add
-    up, the source labels are joined (the line keeps the first source's link). A request keeps
+    up (then are rounded up to the unit's decimal places: 2.5 pieces needed → 3 requested), the
+    source labels are joined (the line keeps the first source's link). A request keeps
     the source of its needs when they all share one, the joined labels always, and the earliest
     date as its own `needed_by`. Returns the new requests, by supplier name (no supplier last).
     """
@@ -598,7 +606,7 @@ def requests_for_needs(*, actor, needs: Sequence[dict], group_by_supplier: bool 
         key = f"needs.{index}"
         supplier = need.pop("supplier", None)
         _check_supplier(supplier, errors, f"{key}.supplier")
-        probe = _build_line(SupplierRequest(), need, key, errors)
+        probe = _build_line(SupplierRequest(), need, key, errors, any_places=True)
         if probe is None or f"{key}.supplier" in errors:
             continue
         supplier_pk = supplier.pk if supplier is not None else None
@@ -630,6 +638,9 @@ def requests_for_needs(*, actor, needs: Sequence[dict], group_by_supplier: bool 
     if errors:
         raise ValidationFailed(errors)
 
+    for group in groups.values():
+        for line in group.lines.values():
+            line["qty"] = round_up(line["qty"], line["unit"].precision)
     created = []
     ordered = sorted(groups.values(), key=lambda g: (g.supplier is None, g.supplier.name if g.supplier else ""))
     for group in ordered:

@@ -398,3 +398,13 @@ def test_dates_in_the_past_are_allowed_for_needs(purchaser, supplier, bolt):
         actor=purchaser, needs=[{"product": bolt, "qty": D("1"), "needed_by": date(2020, 1, 1), "supplier": supplier}]
     )
     assert request.needed_by == date(2020, 1, 1)
+
+
+def test_needs_are_rounded_up_to_what_can_be_bought(purchaser, supplier, bolt, cable):
+    needs = [
+        {"product": bolt, "qty": D("1.25"), "needed_by": NEEDED, "supplier": supplier},
+        {"product": bolt, "qty": D("1.5"), "needed_by": NEEDED, "supplier": supplier},
+        {"product": cable, "qty": D("0.25"), "needed_by": NEEDED, "supplier": supplier},
+    ]
+    (request,) = requests_for_needs(actor=purchaser, needs=needs)
+    assert [(ln.product.code, ln.qty) for ln in request.lines.all()] == [("CABLE-4", D("0.3")), ("M3", D("3"))]
