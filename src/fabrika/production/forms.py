@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from fabrika.catalog.models import Product, Unit
 from fabrika.inventory.forms import DateInput, ProductSelect, stocked_products
 from fabrika.inventory.models import Lot, Warehouse
+from fabrika.inventory.templatetags.inventory_tags import plain_qty
 
 from .models import Bom, ProductionOrder, ProductionProfile, TechCard, WorkCentre
 from .queries import COST_METHODS
@@ -500,7 +501,7 @@ class ReportForm(forms.Form):
             )
             self.operation_fields.append((op, name))
         if not self.is_bound:
-            self.initial.setdefault("qty", order.qty_remaining)
+            self.initial.setdefault("qty", plain_qty(order.qty_remaining))
 
     def minutes(self) -> dict | None:
         spent = {

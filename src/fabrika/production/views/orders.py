@@ -22,6 +22,7 @@ from fabrika.access.policy import restrict
 from fabrika.core.errors import DomainError, ValidationFailed
 from fabrika.core.views import Column, ListPage, PolicyMixin
 from fabrika.inventory.models import StockMove
+from fabrika.inventory.templatetags.inventory_tags import qty
 from fabrika.inventory.views.common import HtmlColumn, HtmlRowsMixin, link
 
 from .. import services
@@ -93,12 +94,25 @@ class OrderListView(HtmlRowsMixin, ListPage):
         ),
         Column("product__code", gettext_lazy("Code"), sort="product__code"),
         Column("product__name", gettext_lazy("Product"), sort="product__name"),
-        Column("qty", gettext_lazy("Quantity"), sort="qty", value=lambda o: _plain(o.qty)),
-        Column("qty_done", gettext_lazy("Made"), sort="qty_done", value=lambda o: _plain(o.qty_done)),
+        HtmlColumn(
+            "qty", gettext_lazy("Quantity"), sort="qty", value=lambda o: _plain(o.qty), html=lambda o: qty(o.qty)
+        ),
+        HtmlColumn(
+            "qty_done",
+            gettext_lazy("Made"),
+            sort="qty_done",
+            value=lambda o: _plain(o.qty_done),
+            html=lambda o: qty(o.qty_done),
+        ),
         Column("planned_start", gettext_lazy("Planned start"), sort="planned_start"),
         Column("planned_finish", gettext_lazy("Planned finish"), sort="planned_finish"),
         Column("responsible", gettext_lazy("Responsible"), sort="responsible__last_name"),
-        Column("parent", gettext_lazy("Parent order"), value=lambda o: o.parent.number if o.parent_id else ""),
+        HtmlColumn(
+            "parent",
+            gettext_lazy("Parent order"),
+            value=lambda o: o.parent.number if o.parent_id else "",
+            html=lambda o: link(o.parent.get_absolute_url(), o.parent.number) if o.parent_id else "",
+        ),
         Column("source_label", gettext_lazy("For")),
     ]
 
