@@ -50,24 +50,28 @@ class SalesOrder(TimeStampedModel):
         BLOCK = "block", _("Production waits for the advance")
 
     S = State
+    # What people do with an order (one service per move).
     TRANSITIONS = {
         (S.DRAFT, S.CONFIRMED),
         (S.CONFIRMED, S.IN_WORK),
+        (S.SHIPPED, S.CLOSED),
+        (S.DRAFT, S.CANCELLED),
+        (S.CONFIRMED, S.CANCELLED),
+        (S.IN_WORK, S.CANCELLED),
+    }
+    # Where shipments take it: goods leave (partly, all), or a shipment is reversed and the order
+    # goes back a step (to in work when work had started, else to confirmed).
+    SHIPPING_TRANSITIONS = {
         (S.CONFIRMED, S.PARTLY_SHIPPED),
         (S.CONFIRMED, S.SHIPPED),
         (S.IN_WORK, S.PARTLY_SHIPPED),
         (S.IN_WORK, S.SHIPPED),
         (S.PARTLY_SHIPPED, S.SHIPPED),
-        # A shipment cancelled (reversed) gives the goods back: the order goes back a step.
         (S.SHIPPED, S.PARTLY_SHIPPED),
-        (S.PARTLY_SHIPPED, S.IN_WORK),
         (S.PARTLY_SHIPPED, S.CONFIRMED),
-        (S.SHIPPED, S.IN_WORK),
+        (S.PARTLY_SHIPPED, S.IN_WORK),
         (S.SHIPPED, S.CONFIRMED),
-        (S.SHIPPED, S.CLOSED),
-        (S.DRAFT, S.CANCELLED),
-        (S.CONFIRMED, S.CANCELLED),
-        (S.IN_WORK, S.CANCELLED),
+        (S.SHIPPED, S.IN_WORK),
     }
     OPEN_STATES = (S.CONFIRMED, S.IN_WORK, S.PARTLY_SHIPPED)  # goods may be reserved and shipped
     del S

@@ -415,9 +415,12 @@ def order_start_work(*, actor, order: SalesOrder) -> SalesOrder:
 
 @transaction.atomic
 def order_close(*, actor, order: SalesOrder) -> SalesOrder:
-    """Shipped → closed: nothing more is expected of the order."""
+    """Shipped → closed: nothing more is expected of the order. An order of services only (nothing
+    to ship) closes from confirmed or in work."""
     order = lock_order(order)
-    check_transition(order, State.CLOSED)
+    services_only = not any(line.product.is_stocked for line in order.lines.select_related("product"))
+    if not (services_only and order.state in (State.CONFIRMED, State.IN_WORK)):
+        check_transition(order, State.CLOSED)
     order.state = State.CLOSED
     order.closed_at = timezone.now()
     order.save(update_fields=["state", "closed_at", "updated_at"])
@@ -441,7 +444,7 @@ def follow_shipments(*, actor, order: SalesOrder) -> SalesOrder:
     lines = list(order.lines.select_related("product"))
     target = shipping_state(order, lines)
     if target != order.state:
-        check_transition(order, target)
+        check_transition(order, target, allowed=SalesOrder.SHIPPING_TRANSITIONS)
         before = order.state
         order.state = target
         order.save(update_fields=["state", "updated_at"])

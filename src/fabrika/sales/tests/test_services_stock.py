@@ -14,6 +14,7 @@ from fabrika.sales.services import (
     order_cancel,
     order_cancel_preview,
     order_close,
+    order_confirm,
     order_release_line,
     order_reserve,
     order_reserve_line,
@@ -92,6 +93,9 @@ def test_partial_shipments_move_the_order_and_consume_reservations(shop, make_or
     ]
     order.refresh_from_db()
     assert order.state == S.PARTLY_SHIPPED
+    for service in (order_confirm, order_start_work, order_close):  # only shipments move it on
+        with pytest.raises(IllegalTransition):
+            service(actor=shop.manager, order=order)
     assert balance(shop, shop.robot) == (D("7"), D("1"))
     assert balance(shop, shop.kit) == (D("14"), D("0"))
     assert Reservation.objects.get(source_id=kit.pk).state == Reservation.State.CONSUMED

@@ -118,6 +118,9 @@ def test_the_card_tabs_and_buttons(shop, make_order, client_of, half_and_half):
     order.refresh_from_db()
     assert order.state == "partly_shipped"
     assert Shipment.objects.get().carrier == "DHL"
+    card = client.get(order.get_absolute_url()).content.decode()
+    assert 'id="confirm-order"' not in card and 'id="start-order"' not in card and 'id="cancel-order"' not in card
+    assert 'id="ship-order"' in card
     # shipping more than reserved: the form says why, nothing happens
     before = row_counts()
     response = client.post(reverse("sales:order-ship", args=[order.pk]), {f"qty_{line.pk}": "5", "post": "on"})

@@ -118,7 +118,11 @@ class OrderDetailView(PolicyMixin, View):
             "can_edit_lines": rights["change"] and order.is_draft,
             "can_confirm": rights["change"] and (order.state, State.CONFIRMED) in SalesOrder.TRANSITIONS,
             "can_start": rights["change"] and (order.state, State.IN_WORK) in SalesOrder.TRANSITIONS,
-            "can_close": rights["change"] and (order.state, State.CLOSED) in SalesOrder.TRANSITIONS,
+            "can_close": rights["change"]
+            and (
+                order.state == State.SHIPPED
+                or (order.state in (State.CONFIRMED, State.IN_WORK) and not any(ls.line.is_stocked for ls in lines))
+            ),
             "can_cancel": rights["change"] and (order.state, State.CANCELLED) in SalesOrder.TRANSITIONS,
             "can_delete": rights["delete"] and order.is_draft,
             "can_stock": rights["post"] and order.is_open,
