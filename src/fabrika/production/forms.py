@@ -191,9 +191,9 @@ def bom_initial(bom: Bom) -> list[dict]:
     return [
         {
             "component": line.component_id,
-            "qty": line.qty,
+            "qty": plain_qty(line.qty),
             "unit": line.unit_id if line.unit_id != line.component.unit_id else None,
-            "scrap_pct": line.scrap_pct,
+            "scrap_pct": plain_qty(line.scrap_pct) or None,
             "phantom": line.phantom,
             "note": line.note,
         }
@@ -265,8 +265,8 @@ def operations_initial(operations) -> list[dict]:
             "seq": op.seq,
             "name": op.name,
             "work_centre": op.work_centre_id,
-            "setup_minutes": op.setup_minutes,
-            "run_minutes": op.run_minutes,
+            "setup_minutes": plain_qty(op.setup_minutes),
+            "run_minutes": plain_qty(op.run_minutes),
             "labour_rate": op.labour_rate,
             "overhead_rate": op.overhead_rate,
             "instructions": op.instructions,
@@ -355,7 +355,7 @@ class OrderForm(forms.Form):
             kwargs["initial"] = {
                 "kind": order.kind,
                 "product": order.product_id,
-                "qty": order.qty,
+                "qty": plain_qty(order.qty),
                 "bom": order.bom_id,
                 "tech_card": order.tech_card_id,
                 "input_warehouse": order.input_warehouse_id,
@@ -454,9 +454,9 @@ def order_lines_initial(order: ProductionOrder, role: str) -> list[dict]:
     return [
         {
             "product": line.product_id,
-            "qty_per_unit": line.qty_per_unit,
-            "scrap_pct": line.scrap_pct,
-            "share": line.share,
+            "qty_per_unit": plain_qty(line.qty_per_unit),
+            "scrap_pct": plain_qty(line.scrap_pct) or None,
+            "share": plain_qty(line.share),
         }
         for line in order.lines.filter(role=role)
     ]

@@ -27,6 +27,7 @@ from fabrika.inventory.views.common import HtmlColumn, HtmlRowsMixin, link
 
 from .. import services
 from ..domain import bom as dbom
+from ..errors import ComponentsShort
 from ..filters import OrderFilter
 from ..forms import (
     OperationForm,
@@ -305,6 +306,10 @@ def report_moves(reports) -> dict[int, list]:
     return moves
 
 
+def _outputs_first(move) -> tuple:
+    return (move.value_share is None, move.pk)
+
+
 class OrderDetailView(PolicyMixin, View):
     access_policy = VIEW
 
@@ -379,9 +384,13 @@ class OrderReportView(PolicyMixin, View):
 
     access_policy = POST
 
-    def render_form(self, order, form):
+    def render_form(self, order, form, short=()):
         ctx = {
             "title": _("Report %(number)s") % {"number": order.number},
+            "short": [
+                {"product": p, "warehouse": w, "wanted": want, "available": have, "missing": want - have}
+                for p, w, want, have in short
+            ],
             "order": order,
             "object": order,
             "form": form,
@@ -419,6 +428,9 @@ class OrderReportView(PolicyMixin, View):
                 )
             except ValidationFailed as exc:
                 apply_errors(form, exc.errors, {f"minutes.{op.pk}": name for op, name in form.operation_fields})
+            except ComponentsShort as exc:
+                form.add_error(None, _("Not enough components: nothing was posted."))
+                return self.render_form(order, form, short=exc.shortages)
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -471,7 +483,11 @@ class OrderCancelView(PolicyMixin, View):
             "title": _("Cancel %(number)s") % {"number": order.number},
             "order": order,
             "object": order,
-            "reports": [(r, [m for m in moves.get(r.pk, []) if m.reverses_id is None]) for r in preview["reports"]],
+            # In the order cancelling posts them: what was made goes out first, then the components come back.
+            "reports": [
+                (r, sorted((m for m in moves.get(r.pk, []) if m.reverses_id is None), key=_outputs_first))
+                for r in preview["reports"]
+            ],
             "children": preview["children"],
             "rights": production_rights(request.user),
         }
