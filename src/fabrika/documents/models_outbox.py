@@ -11,6 +11,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OutboxMessage(models.Model):
@@ -19,9 +20,9 @@ class OutboxMessage(models.Model):
     access_area = "documents"
 
     class State(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
+        QUEUED = "queued", pgettext_lazy("e-mail state", "Queued")
+        SENT = "sent", pgettext_lazy("e-mail state", "Sent")
+        FAILED = "failed", pgettext_lazy("e-mail state", "Failed")
 
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
     from_email = models.CharField(_("from"), max_length=320)

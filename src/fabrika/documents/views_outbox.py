@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, path
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 
 from fabrika.access.policy import Policy, can
@@ -111,7 +111,7 @@ class OutboxListView(ListPage):
             sort="subject",
             html=lambda m: _link(m.get_absolute_url(), m.subject),
         ),
-        Column("to", gettext_lazy("To"), value=lambda m: m.recipients_display),
+        Column("to", pgettext_lazy("e-mail", "To"), value=lambda m: m.recipients_display),
         HtmlColumn(
             "related_label",
             gettext_lazy("About"),
@@ -119,7 +119,7 @@ class OutboxListView(ListPage):
             html=lambda m: _link(related_url(m), m.related_label),
         ),
         Column("attempts", gettext_lazy("Attempts"), sort="attempts"),
-        Column("sent_at", gettext_lazy("Sent"), sort="sent_at"),
+        Column("sent_at", pgettext_lazy("e-mail state", "Sent"), sort="sent_at"),
         Column("next_attempt_at", gettext_lazy("Next attempt"), sort="next_attempt_at"),
         Column("last_error", gettext_lazy("Last error"), value=lambda m: (m.last_error or "")[:120]),
         Column("created_by", gettext_lazy("Queued by")),

@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from fabrika.access.models import User
 from fabrika.catalog.models import Product, Unit
@@ -173,13 +173,13 @@ def kept_lines(request: SupplierRequest, lines: list[dict]) -> list[dict]:
 
 class SendForm(forms.Form):
     to = forms.CharField(
-        label=gettext_lazy("To"),
+        label=pgettext_lazy("e-mail", "To"),
         max_length=1000,
         help_text=gettext_lazy("Several addresses: separate them with commas."),
     )
-    cc = forms.CharField(label=gettext_lazy("Copy"), max_length=1000, required=False)
+    cc = forms.CharField(label=pgettext_lazy("e-mail", "Copy"), max_length=1000, required=False)
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=255)
-    body = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 10}))
+    body = forms.CharField(label=pgettext_lazy("e-mail", "Text"), widget=forms.Textarea(attrs={"rows": 10}))
     language = forms.ChoiceField(label=gettext_lazy("Language of the PDF"), choices=[])
     include_prices = forms.BooleanField(label=gettext_lazy("Print the expected prices"), required=False)
 

@@ -9,7 +9,7 @@ import datetime
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from fabrika.access.policy import Policy
 from fabrika.core.money import money
@@ -93,7 +93,7 @@ def _labels() -> dict:
         "contact": _("Contact"),
         "responsible": _("Purchaser"),
         "draft": _("Draft"),
-        "cancelled": _("Cancelled"),
+        "cancelled": pgettext("supplier request state", "Cancelled"),
         "confirm": _("Please confirm prices, quantities and delivery dates."),
     }
 

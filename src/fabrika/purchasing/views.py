@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 
 from fabrika.access.policy import Policy, can
@@ -52,8 +52,8 @@ ACTIONS = ("view", "add", "change", "delete", "cost")
 # The buttons of the card: target state -> (label, icon, style, confirmation)
 MOVES = {
     State.SENT: (gettext_lazy("Mark as sent"), "send-check", "outline-secondary", ""),
-    State.ORDERED: (gettext_lazy("Ordered"), "cart-check", "primary", ""),
-    State.RECEIVED: (gettext_lazy("Received"), "box-seam", "success", ""),
+    State.ORDERED: (gettext_lazy("Mark as ordered"), "cart-check", "primary", ""),
+    State.RECEIVED: (gettext_lazy("Mark as received"), "box-seam", "success", ""),
     State.CANCELLED: (
         gettext_lazy("Cancel the request"),
         "x-circle",
@@ -116,7 +116,7 @@ class RequestListView(ListPage):
         Column("line_count", gettext_lazy("Lines")),
         Column("source_label", gettext_lazy("Source")),
         Column("responsible", gettext_lazy("Responsible")),
-        Column("sent_at", gettext_lazy("Sent"), sort="sent_at"),
+        Column("sent_at", pgettext_lazy("supplier request state", "Sent"), sort="sent_at"),
     ]
 
     def base_queryset(self):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fabrika.audit.models import BusinessEvent
 from fabrika.conftest import attachments_of
@@ -222,6 +222,12 @@ def test_addresses_are_normalised(manager):
     )
     assert message.to == ["a@x.example", "Bob <b@x.example>"]
     assert message.cc == ["c@x.example"]
+
+
+def test_errors_speak_the_users_language(manager):
+    with translation.override("fr"), pytest.raises(ValidationFailed) as refused:
+        queue(manager, to=[])
+    assert refused.value.errors["to"] == ["Indiquez au moins un destinataire."]
 
 
 def test_send_outbox_command(smtp_server, manager):

@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fabrika.catalog.fields import MoneyField, QuantityField
 from fabrika.core.models import TimeStampedModel
@@ -21,11 +22,11 @@ class SupplierRequest(TimeStampedModel):
     access_area = "purchasing"
 
     class State(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SENT = "sent", _("Sent")
-        ORDERED = "ordered", _("Ordered")
-        RECEIVED = "received", _("Received")
-        CANCELLED = "cancelled", _("Cancelled")
+        DRAFT = "draft", pgettext_lazy("supplier request state", "Draft")
+        SENT = "sent", pgettext_lazy("supplier request state", "Sent")
+        ORDERED = "ordered", pgettext_lazy("supplier request state", "Ordered")
+        RECEIVED = "received", pgettext_lazy("supplier request state", "Received")
+        CANCELLED = "cancelled", pgettext_lazy("supplier request state", "Cancelled")
 
     TRANSITIONS = {
         (State.DRAFT, State.SENT),

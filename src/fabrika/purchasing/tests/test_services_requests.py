@@ -408,3 +408,15 @@ def test_needs_are_rounded_up_to_what_can_be_bought(purchaser, supplier, bolt, c
     ]
     (request,) = requests_for_needs(actor=purchaser, needs=needs)
     assert [(ln.product.code, ln.qty) for ln in request.lines.all()] == [("CABLE-4", D("0.3")), ("M3", D("3"))]
+
+
+def test_errors_and_the_printed_request_speak_the_users_language(draft, purchaser):
+    from django.utils import translation
+
+    from fabrika.purchasing.services import render_pdf
+
+    with translation.override("ru"), pytest.raises(IllegalTransition) as refused:
+        request_transition(actor=purchaser, request=draft, to_state=S.RECEIVED)
+    assert refused.value.message == f"{draft.number} в состоянии «черновик» и не может перейти в «получена»."
+    french = render_pdf(draft, language="fr", show_prices=False).html
+    assert "Demande fournisseur" in french and "Nécessaire pour le" in french
