@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from fabrika.audit.context import audit_context
 
-from . import catalog, company, crm, inventory, purchasing, users
+from . import catalog, company, crm, inventory, purchasing, sales, users
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ STEPS: list[Step] = [
     Step("crm", "Customers, suppliers, deals and activities", crm.load),
     Step("catalog", "Catalog: units, product groups, products and price lists", catalog.load),
     Step("inventory", "Warehouses, deliveries in lots, shipments, a transfer and a write-off", inventory.load),
+    Step("sales", "Orders in every state, shipments, invoices and payments", sales.load),
     Step("purchasing", "Supplier requests in every state, and requests from an order's shortage", purchasing.load),
 ]
 
