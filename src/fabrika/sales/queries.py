@@ -246,12 +246,23 @@ def shipment_calendar(orders, *, year: int, month: int) -> list[list[Day]]:
     """Weeks (Monday first) of the month: planned deliveries of shipments, and open orders
     promised for a day that have no shipment planned yet. `orders`: the orders the user may see."""
     weeks_dates = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    return _fill(orders, weeks_dates, lambda d: d.month == month)
+
+
+def shipment_week(orders, *, day: datetime.date) -> list[list[Day]]:
+    """The week (Monday to Sunday) of `day`, as one row of the calendar."""
+    monday = day - datetime.timedelta(days=day.weekday())
+    return _fill(orders, [[monday + datetime.timedelta(days=i) for i in range(7)]], lambda d: True)
+
+
+def _fill(orders, weeks_dates, in_month) -> list[list[Day]]:
     first, last = weeks_dates[0][0], weeks_dates[-1][-1]
-    days = {d: Day(d, d.month == month) for week in weeks_dates for d in week}
+    days = {d: Day(d, in_month(d)) for week in weeks_dates for d in week}
     shipments = (
         Shipment.objects.filter(order__in=orders, planned_delivery__range=(first, last))
         .exclude(state=Shipment.State.CANCELLED)
         .select_related("order", "order__counterparty", "document")
+        .prefetch_related("lines__order_line__product")
         .order_by("planned_delivery", "pk")
     )
     planned_orders = set()

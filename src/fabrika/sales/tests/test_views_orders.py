@@ -263,6 +263,10 @@ def test_the_calendar(shop, make_order, client_of):
     page = client_of().get(reverse("sales:shipment-calendar") + f"?month={soon:%Y-%m}").content.decode()
     cell = page.split(f'data-date="{soon.isoformat()}"')[1].split("</td>")[0]
     assert order.number in cell and other.number in cell and "text-bg-primary" in cell
+    page = client_of().get(reverse("sales:shipment-calendar") + f"?week={soon.isoformat()}").content.decode()
+    cell = page.split(f'data-date="{soon.isoformat()}"')[1].split("</td>")[0]
+    assert order.number in cell and "Standard robot R1 × 1" in cell
+    assert client_of().get(reverse("sales:shipment-calendar") + "?month=garbage").status_code == 200
 
 
 def test_settings_page(shop, client_of, half_and_half):

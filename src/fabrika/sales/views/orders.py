@@ -332,6 +332,15 @@ class OrderStartView(OrderActionView):
     service = services.order_start_work
     done = gettext_lazy("Work on %(number)s has started.")
 
+    def post(self, request, pk):
+        order = order_or_404(request.user, pk, "change")
+        warning = services.order_check_advance(order=order) if order.advance_policy == "warn" else ""
+        response = super().post(request, pk)
+        order.refresh_from_db(fields=["state"])
+        if warning and order.state == State.IN_WORK:
+            messages.warning(request, warning)
+        return response
+
 
 class OrderCloseView(OrderActionView):
     service = services.order_close

@@ -18,7 +18,7 @@ from fabrika.core.views import PolicyMixin
 from .. import services
 from ..forms import ReturnForm, ShipmentForm
 from ..models import SalesOrder, Shipment
-from ..queries import order_lines_with_stock, shipment_calendar
+from ..queries import order_lines_with_stock, shipment_calendar, shipment_week
 from .common import order_or_404, run_service, sales_rights
 
 
@@ -167,31 +167,58 @@ class ShipmentCancelView(PolicyMixin, View):
 
 
 class CalendarView(PolicyMixin, View):
-    """`?month=2026-05`: a month grid of planned deliveries (and promised orders not planned yet)."""
+    """`?month=2026-05`: a month grid of planned deliveries (and promised orders not planned yet);
+    `?week=2026-05-11`: the week of that day, with the goods of each shipment."""
 
     access_policy = Policy("sales", "view")
 
     def get(self, request):
         today = timezone.localdate()
-        try:
-            first = datetime.date.fromisoformat(request.GET.get("month", "") + "-01")
-        except ValueError:
-            first = today.replace(day=1)
         orders = restrict(request.user, "view", SalesOrder.objects.all())
-        weeks = shipment_calendar(orders, year=first.year, month=first.month)
-        previous = (first - datetime.timedelta(days=1)).replace(day=1)
-        following = (first + datetime.timedelta(days=32)).replace(day=1)
-        ctx = {
-            "title": _("Shipments calendar"),
-            "weeks": weeks,
-            "month_label": formats.date_format(first, "YEAR_MONTH_FORMAT"),
-            "weekdays": [formats.date_format(day.date, "D") for day in weeks[0]] if weeks else [],
-            "previous": previous.strftime("%Y-%m"),
-            "following": following.strftime("%Y-%m"),
-            "this_month": today.strftime("%Y-%m"),
-            "base": reverse("sales:shipment-calendar"),
-        }
+        base = reverse("sales:shipment-calendar")
+        week = _date(request.GET.get("week", ""))
+        if week is not None:
+            monday = week - datetime.timedelta(days=week.weekday())
+            weeks = shipment_week(orders, day=monday)
+            ctx = {
+                "mode": "week",
+                "label": _("Week %(number)s, %(first)s – %(last)s")
+                % {
+                    "number": monday.isocalendar()[1],
+                    "first": formats.date_format(monday, "SHORT_DATE_FORMAT"),
+                    "last": formats.date_format(monday + datetime.timedelta(days=6), "SHORT_DATE_FORMAT"),
+                },
+                "previous": f"{base}?week={monday - datetime.timedelta(days=7)}",
+                "following": f"{base}?week={monday + datetime.timedelta(days=7)}",
+                "current": f"{base}?week={today}",
+                "other_view": f"{base}?month={monday:%Y-%m}",
+            }
+        else:
+            first = _date(request.GET.get("month", "") + "-01") or today.replace(day=1)
+            weeks = shipment_calendar(orders, year=first.year, month=first.month)
+            previous = (first - datetime.timedelta(days=1)).replace(day=1)
+            following = (first + datetime.timedelta(days=32)).replace(day=1)
+            ctx = {
+                "mode": "month",
+                "label": formats.date_format(first, "YEAR_MONTH_FORMAT"),
+                "previous": f"{base}?month={previous:%Y-%m}",
+                "following": f"{base}?month={following:%Y-%m}",
+                "current": f"{base}?month={today:%Y-%m}",
+                "other_view": f"{base}?week={first if first.month != today.month else today}",
+            }
+        ctx.update(
+            title=_("Shipments calendar"),
+            weeks=weeks,
+            weekdays=[formats.date_format(day.date, "D") for day in weeks[0]],
+        )
         return TemplateResponse(request, "sales/calendar.html", ctx)
+
+
+def _date(text):
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 urlpatterns = [
