@@ -538,7 +538,7 @@ class OrderChoiceField(forms.ModelMultipleChoiceField):
 
 class ShortageForm(forms.Form):
     orders = OrderChoiceField(
-        label=gettext_lazy("Orders"),
+        label=gettext_lazy("Production orders"),
         queryset=ProductionOrder.objects.none(),
         required=False,
         help_text=gettext_lazy("Empty: every open order."),

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fabrika.catalog.fields import MoneyField, QuantityField
 from fabrika.core.models import TimeStampedModel
@@ -19,11 +20,11 @@ class ProductionOrder(TimeStampedModel):
     class Kind(models.TextChoices):
         PRODUCTION = "production", _("Production")
         DISASSEMBLY = "disassembly", _("Disassembly")
-        CONVERSION = "conversion", _("Conversion")
+        CONVERSION = "conversion", pgettext_lazy("production order kind", "Conversion")
 
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        RELEASED = "released", _("Released")
+        RELEASED = "released", pgettext_lazy("production order state", "Released")
         IN_PROGRESS = "in_progress", _("In progress")
         DONE = "done", _("Done")
         CANCELLED = "cancelled", _("Cancelled")

@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import View
 
 from fabrika.access.policy import Policy, can
@@ -54,13 +55,13 @@ class ShortageView(PolicyMixin, View):
         orders = form.chosen() if ready and form.is_bound else list(form.fields["orders"].queryset)
         rows = shortages(orders) if ready else []
         header = [
-            _("Order"),
+            pgettext("production order", "Order"),
             _("Level"),
             _("Code"),
             _("Component"),
             _("Unit"),
             _("Warehouse"),
-            _("Required"),
+            pgettext("quantity", "Required"),
             _("Available"),
             _("Short"),
             _("Needed by"),
