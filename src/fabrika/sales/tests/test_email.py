@@ -5,6 +5,7 @@ from decimal import Decimal as D
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from fabrika.access.tests.factories import sign_in
 from fabrika.conftest import attachments_of
@@ -74,6 +75,8 @@ def test_the_card_sends_and_lists_the_message(shop, make_order, contact, smtp_se
     )
     assert response.status_code == 302
     message = OutboxMessage.objects.get()
-    assert message.subject.startswith("Acte")
+    with translation.override("fr"):
+        french = translation.gettext("Act of completed work")
+    assert french != "Act of completed work" and message.subject.startswith(f"{french} {order.number}")
     page = client.get(order.get_absolute_url() + "?tab=documents").content.decode()
     assert message.subject in page
