@@ -50,3 +50,7 @@ class SalesConfig(AppConfig):
         from .views.my_day import register as register_my_day
 
         register_my_day()
+
+        from .availability import register as register_order_centre
+
+        register_order_centre()

@@ -330,7 +330,12 @@ def create_production(*, actor, order: SalesOrder) -> list[ProductionOrder]:
         made.append(order_create(actor=actor, data=data, source=line))
     if not made:
         raise ValidationFailed({"lines": [_("Nothing on this order needs to be produced.")]})
-    return orders_release(actor=actor, orders=made)
+    released = orders_release(actor=actor, orders=made)
+    if order.state == SalesOrder.State.CONFIRMED:
+        from .services import order_start_work
+
+        order_start_work(actor=actor, order=order)
+    return released
 
 
 @transaction.atomic
@@ -368,3 +373,93 @@ def check_advance_before_production(*, order: ProductionOrder) -> None:
     from .services.billing import order_check_advance
 
     order_check_advance(order=line.order)
+
+
+# -- what an order's cancellation also cancels --------------------------------------------------
+
+
+def production_participant(*, order: SalesOrder, actor, execute: bool):
+    """Open production orders made for the order's lines are cancelled with it (their posted
+    reports reversed); finished ones stay (their goods are stock)."""
+    from fabrika.production.services import order_cancel as cancel_production
+
+    from .services.cancel import CancelItem
+
+    line_type = ContentType.objects.get_for_model(SalesOrderLine)
+    items = []
+    rows = ProductionOrder.objects.filter(
+        source_type=line_type, source_id__in=list(order.lines.values_list("pk", flat=True)), state__in=OPEN
+    ).select_related("product")
+    for po in rows.order_by("pk"):
+        if execute:
+            cancel_production(actor=actor, order=po)
+        items.append(
+            CancelItem(
+                "production_order",
+                f"{po.number} · {po.product} × {po.qty.normalize():f}",
+                _("cancelled with its open child orders; what was made is taken back apart"),
+                po.get_absolute_url(),
+            )
+        )
+    return items
+
+
+def requests_participant(*, order: SalesOrder, actor, execute: bool):
+    """Supplier requests made for the order (still draft or sent) are cancelled with it; ordered
+    ones are only listed, since the supplier has the order."""
+    from fabrika.purchasing.models import SupplierRequest
+    from fabrika.purchasing.services import request_transition
+
+    from .services.cancel import CancelItem
+
+    order_type = ContentType.objects.get_for_model(SalesOrder)
+    items = []
+    rows = SupplierRequest.objects.filter(
+        source_type=order_type,
+        source_id=str(order.pk),
+        state__in=[SupplierRequest.State.DRAFT, SupplierRequest.State.SENT, SupplierRequest.State.ORDERED],
+    )
+    for request in rows.order_by("pk"):
+        cancellable = request.state != SupplierRequest.State.ORDERED
+        if execute and cancellable:
+            request_transition(actor=actor, request=request, to_state=SupplierRequest.State.CANCELLED)
+        items.append(
+            CancelItem(
+                "supplier_request",
+                _("Supplier request %(number)s") % {"number": request.number},
+                _("cancelled") if cancellable else _("already ordered from the supplier: cancel it with them"),
+                request.get_absolute_url(),
+            )
+        )
+    return items
+
+
+def hold_output_for_line(*, actor, order: ProductionOrder, outputs) -> None:
+    """Goods a production order made for a customer order line are reserved for that line — by lot,
+    so that a robot built to one customer's own BOM is the one that customer gets."""
+    line_type = ContentType.objects.get_for_model(SalesOrderLine)
+    if order.source_type_id != line_type.pk:
+        return
+    line = SalesOrderLine.objects.select_related("order", "product").filter(pk=order.source_id).first()
+    if line is None or line.order.warehouse_id != order.output_warehouse_id or not line.order.is_open:
+        return
+    from .services.reservations import order_reserve_line, still_needed
+
+    for order_line, qty, lot in outputs:
+        if order_line.product_id != line.product_id:
+            continue
+        take = min(qty, still_needed(line))
+        if take > 0:
+            order_reserve_line(actor=actor, line=line, qty=take, lot=lot)
+
+
+def register() -> None:
+    """Plug the order centre into production and the order's cancellation (sales `ready()`)."""
+    from fabrika.production.services.orders import register_output_hook, register_release_check
+
+    from .services.cancel import register_cancel_participant
+
+    register_release_check(check_advance_before_production)
+    register_output_hook(hold_output_for_line)
+    register_cancel_participant(production_participant)
+    register_cancel_participant(requests_participant)

@@ -262,6 +262,9 @@ class _Engine:
         self.products = {}
         self.open_layers = {}
         self.group_values: dict[int, dict[int, Decimal]] = {}  # value group -> output move id -> value
+        # Reservations shipped from by earlier moves of this batch (not yet written to their rows).
+        self.reservations_used: dict[int, Decimal] = {}
+        self.reserved_taken: dict[tuple, Decimal] = {}
 
     # -- set-up -----------------------------------------------------------------------------
     def run(self) -> None:
@@ -485,24 +488,35 @@ class _Engine:
 
     def _check_reservations(self, tl, move, spec: MoveSpec, stock: FifoStock) -> None:
         """Goods reserved for others may not be issued (FIFO warehouses)."""
+        used = self.reservations_used
+        own_open = ZERO
+        if spec.reservation is not None:
+            own_open = spec.reservation.qty - spec.reservation.qty_consumed - used.get(spec.reservation.pk, ZERO)
         if move.lot_id:
             reserved = Reservation.objects.filter(
                 product_id=move.product_id, warehouse=tl.warehouse, state=Reservation.State.ACTIVE, lot_id=move.lot_id
             )
             if spec.reservation is not None:
                 reserved = reserved.exclude(pk=spec.reservation.pk)
-            held = sum((r.qty - r.qty_consumed for r in reserved.only("qty", "qty_consumed")), ZERO)
+            held = sum(
+                (r.qty - r.qty_consumed - used.get(r.pk, ZERO) for r in reserved.only("qty", "qty_consumed")), ZERO
+            )
         else:
-            # The locked balance row counts every active reservation; the move's own one is not "others'".
-            held = self.balances[tl.key].reserved
+            # The locked balance row counts every active reservation (less what earlier moves of this
+            # batch shipped from theirs); the move's own one is not "others'".
+            held = self.balances[tl.key].reserved - self.reserved_taken.get(tl.key, ZERO)
             if spec.reservation is not None:
-                held -= spec.reservation.qty - spec.reservation.qty_consumed
+                held -= own_open
         available = stock.available(move.lot_id) - held
         if move.qty > available:
             lot = Lot.objects.get(pk=move.lot_id) if move.lot_id else None
             raise InsufficientStock(
                 self._product(move.product_id), tl.warehouse, move.qty, max(available, ZERO), lot=lot
             )
+        if spec.reservation is not None:
+            take = min(move.qty, own_open)
+            used[spec.reservation.pk] = used.get(spec.reservation.pk, ZERO) + take
+            self.reserved_taken[tl.key] = self.reserved_taken.get(tl.key, ZERO) + take
 
     def _receive(self, tl: _Timeline, move: StockMove) -> None:
         src = self.locations[move.from_location_id]

@@ -51,7 +51,18 @@ RELEASE_CHECKS: list = []
 
 
 def register_release_check(fn) -> None:
-    RELEASE_CHECKS.append(fn)
+    if fn not in RELEASE_CHECKS:
+        RELEASE_CHECKS.append(fn)
+
+
+# Called after a report is posted, with the outputs it received: (order line, qty, lot or None).
+# Sales holds the goods made for a customer order line for that line (`fn(*, actor, order, outputs)`).
+OUTPUT_HOOKS: list = []
+
+
+def register_output_hook(fn) -> None:
+    if fn not in OUTPUT_HOOKS:
+        OUTPUT_HOOKS.append(fn)
 
 
 def _qty(value: Decimal) -> Decimal:
@@ -548,6 +559,8 @@ def order_report(
         order.state = State.IN_PROGRESS
     order.save(update_fields=["qty_done", "qty_scrap", "state", "updated_at"])
     record_event("production.reported", order, actor=actor, qty=qty, scrap=scrap, labour=labour, overhead=overhead)
+    for hook in OUTPUT_HOOKS:
+        hook(actor=actor, order=order, outputs=[(line, q, lots.get(line.pk)) for line, q in made])
     if finish or order.qty_done >= order.qty:
         _finish(order, actor=actor)
     return report
