@@ -86,20 +86,43 @@ def domain_operation(op) -> dcost.Operation:
 
 
 def load_operations(product_ids) -> dict[int, list[dcost.Operation]]:
+    """The operations of the active tech cards of `product_ids`, as the costing core sees them (as
+    `domain_operation` makes them, read as plain values: a deep BOM has thousands)."""
     ops: dict[int, list[dcost.Operation]] = defaultdict(list)
     rows = (
         Operation.objects.filter(tech_card__is_active=True, tech_card__product_id__in=list(product_ids))
-        .select_related("work_centre", "tech_card")
         .order_by("tech_card__product_id", "seq", "id")
+        .values_list(
+            "tech_card__product_id",
+            "name",
+            "setup_minutes",
+            "run_minutes",
+            "labour_rate",
+            "overhead_rate",
+            "work_centre__hourly_rate",
+        )
     )
-    for op in rows:
-        ops[op.tech_card.product_id].append(domain_operation(op))
+    for product_id, name, setup, run, labour, overhead, centre_rate in rows:
+        ops[product_id].append(
+            dcost.Operation(name, setup / SIXTY, run / SIXTY, labour, overhead + (centre_rate or ZERO))
+        )
     return ops
+
+
+def products_for(ids) -> dict[int, Product]:
+    """The products of an explosion or roll-up by id, with what pages, API and exports print of them
+    (code, name, type, unit) loaded, and nothing else: a deep BOM has thousands."""
+    return (
+        Product.objects.select_related("unit")
+        .only("code", "name", "type", "group_id", "active", "unit__code", "unit__name", "unit__precision")
+        .in_bulk(list(ids))
+    )
 
 
 def unit_costs(product_ids, *, method: str = "average") -> dict[int, Decimal]:
     """A unit cost per product: the average over warehouses, the next FIFO layer to be consumed,
-    or the latest purchase price. Products without any cost are absent."""
+    or the latest purchase price; without stock, the latest price paid or made at. Products without any
+    cost are absent."""
     ids = list(product_ids)
     costs: dict[int, Decimal] = {}
     if method == "fifo":
@@ -120,9 +143,17 @@ def unit_costs(product_ids, *, method: str = "average") -> dict[int, Decimal]:
             costs[row["product_id"]] = unit_cost(Decimal(row["v"]), Decimal(row["q"]))
     if method in ("average", "fifo", "last_purchase"):
         missing = [i for i in ids if i not in costs]
+        # Without stock: the latest purchase price, or (not for "last_purchase") the latest cost made at.
+        kinds = (
+            [StockMove.Kind.RECEIPT] if method == "last_purchase" else [StockMove.Kind.RECEIPT, StockMove.Kind.OUTPUT]
+        )
         if missing:
             rows = (
-                StockMove.objects.filter(product_id__in=missing, kind=StockMove.Kind.RECEIPT, unit_cost__isnull=False)
+                StockMove.objects.filter(
+                    product_id__in=missing,
+                    kind__in=kinds,
+                    unit_cost__isnull=False,
+                )
                 .order_by("product_id", "-posted_at", "-id")
                 .values_list("product_id", "unit_cost")
             )
@@ -137,20 +168,21 @@ def explosion(product, qty: Decimal, *, boms: dbom.Boms | None = None, method: s
     """Indented explosion (every level) with each line priced; and the summarized totals per component."""
     boms = boms if boms is not None else load_boms([product.pk])
     lines = dbom.explode(boms, product.pk, qty)
-    costs = unit_costs({line.component for line in lines}, method=method)
+    costs = unit_costs({line.component for line in lines if line.is_leaf}, method=method)
     dcost.price_leaves(lines, costs)
-    products = Product.objects.in_bulk({line.component for line in lines})
+    products = products_for({line.component for line in lines})
     return lines, dbom.summarize(lines), products
 
 
 def cost_rollup(product, qty: Decimal, *, method: str = "average", boms: dbom.Boms | None = None):
     boms = boms if boms is not None else load_boms([product.pk])
     made = set(boms) | {product.pk}
-    leaves = {line.component for lines in boms.values() for line in lines}
-    costs = unit_costs(leaves, method=method)
+    components = {line.component for lines in boms.values() for line in lines}
+    # Only what is not made has its own unit cost in a roll-up (a made node costs its parts and operations).
+    costs = unit_costs({c for c in components if not boms.get(c)}, method=method)
     ops = load_operations(made)
     node = dcost.rollup(boms, product.pk, qty, unit_costs=costs, operations=ops)
-    products = Product.objects.in_bulk(leaves | made)
+    products = products_for(components | made)
     return node, products
 
 

@@ -10,11 +10,12 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from fabrika.access.tests.factories import make_role, make_user, sign_in
+from fabrika.catalog.models import Product
 from fabrika.documents.printing import registry
 from fabrika.documents.printing.render import clear_cache, render_document
 from fabrika.documents.tests.printing_helpers import pdf_text, screenshot, set_up_company
 from fabrika.production.models import ProductionOrder
-from fabrika.production.services import order_create, order_release, order_report
+from fabrika.production.services import order_create, order_release, order_report, order_update
 
 from .factory import build
 
@@ -120,21 +121,21 @@ def test_costing_sheet_of_five_robots(client, director, f):
     flat = squash(text)
     assert f"Production costing sheet No. {order.number}" in flat
     # Actual: materials 244.95 + 602.50 + 175.50 + 91.25 + 13.00; 3.75 h of assembly: 90.00 + 60.00.
-    # Planned at today's average costs: what is left of the cases, kits, peripherals and bolts; the brains
-    # are all consumed, so their cost is unknown and the planned material is incomplete (no variance).
-    assert row(text, "Material") == ["Material", "* 882.25", "1,127.20"]
+    # Planned at today's costs: the average of what is left of the cases, kits, peripherals and bolts; the
+    # brains are all consumed, so at the cost they were last made at (48.99).
+    assert row(text, "Material") == ["Material", "1,127.20", "1,127.20", "0.00"]
     assert row(text, "Labour") == ["Labour", "90.00", "90.00", "0.00"]
     assert row(text, "Overhead") == ["Overhead", "60.00", "60.00", "0.00"]
-    assert row(text, "Total cost") == ["Total cost", "* 1,032.25", "1,277.20"]
+    assert row(text, "Total cost") == ["Total cost", "1,277.20", "1,277.20", "0.00"]
     assert row(text, "Output value") == ["Output value", "1,277.20"]
-    assert row(text, "Unit cost, EUR / pcs") == ["Unit cost, EUR / pcs", "206.45", "255.44"]
+    assert row(text, "Unit cost, EUR / pcs") == ["Unit cost, EUR / pcs", "255.44", "255.44"]
     assert row(text, "Time, min") == ["Time, min", "225", "225"]
-    assert "* No cost known for: Brain (BRAIN)." in flat
+    assert "No cost known" not in flat
     # Per material: planned quantity, unit cost and value; actual quantity and value as posted; variance.
     assert row(text, "CASE") == ["1", "CASE", "Case", "pcs", "5", "120.50", "602.50", "5", "602.50", "0.00"]
     assert row(text, "BOLT") == ["4", "BOLT", "Bolt", "pcs", "100", "0.13", "13.00", "100", "13.00", "0.00"]
-    assert row(text, "BRAIN") == ["5", "BRAIN", "Brain", "pcs", "5", "—", "—", "5", "244.95"]
-    assert row(text, "Total") == ["Total", "* 882.25", "1,127.20"]
+    assert row(text, "BRAIN") == ["5", "BRAIN", "Brain", "pcs", "5", "48.99", "244.95", "5", "244.95", "0.00"]
+    assert row(text, "Total") == ["Total", "1,127.20", "1,127.20"]
     assert row(text, "Assemble")[-6:] == ["225", "90.00", "60.00", "225", "90.00", "60.00"]
     # The brains' own sheet: 74.95 + 110.00 + 30.00 + 30.00 = 244.95, 48.99 each.
     text = pdf_text(get_pdf(client, "production.costing", child))
@@ -142,6 +143,27 @@ def test_costing_sheet_of_five_robots(client, director, f):
     assert row(text, "Unit cost, EUR / pcs")[-1] == "48.99"
     assert row(text, "CPU")[-3:-1] == ["5", "110.00"]
     assert row(text, "Solder")[-3:] == ["60", "30.00", "30.00"]
+
+
+def test_costing_sheet_names_what_has_no_cost(client, director, f):
+    """A material never bought nor made has no planned cost: the planned total is marked incomplete and
+    no variance is printed against it."""
+    chip = Product.objects.create(code="CHIP", name="Chip", unit=f.p["CASE"].unit)
+    order = order_create(actor=director, data={"product": f.p["BRAIN"], "qty": D(2), "input_warehouse": f.main})
+    order_update(
+        actor=director,
+        order=order,
+        data={},
+        lines=[{"product": f.p["BOARD"], "qty_per_unit": 1}, {"product": chip, "qty_per_unit": 3}],
+    )
+    text = pdf_text(get_pdf(client, "production.costing", order))
+    flat = squash(text)
+    # 2 boards at 14.99; the solder operation: 30 + 2 × 6 min = 0.7 h → labour 21.00, overhead 0.7 × 30 = 21.00.
+    assert row(text, "Material") == ["Material", "* 29.98", "0.00"]
+    assert row(text, "Labour") == ["Labour", "21.00", "0.00", "-21.00"]
+    assert row(text, "Total cost") == ["Total cost", "* 71.98", "0.00"]
+    assert "* No cost known for: Chip (CHIP)." in flat
+    assert row(text, "CHIP") == ["2", "CHIP", "Chip", "pcs", "6", "—", "—", "0", "0.00"]
 
 
 def test_tech_card_with_its_bom_and_standard_cost(client, director, f):
