@@ -9,6 +9,9 @@ must be bought. The earliest delivery date comes from stock, supplier and produc
 
 Stock is netted line by line in order: goods one line takes are not free for the next one. Free
 stock is on hand − reserved − what open production orders in the warehouse still have to consume.
+Supplier requests made for this order cover its parts after stock, as of any date (ready after the
+purchase lead time), so that requesting twice is not offered; other open supply counts as of the
+promised date when it is due by then.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,7 +48,8 @@ class Part:
     level: int  # 0: the line's product
     required: Decimal
     from_stock: Decimal = ZERO
-    from_supply: Decimal = ZERO  # open production orders / supplier requests due in time
+    requested: Decimal = ZERO  # open supplier requests made for this order
+    from_supply: Decimal = ZERO  # other open production orders / supplier requests due in time
     to_produce: Decimal = ZERO
     to_purchase: Decimal = ZERO
     ready: date | None = None
@@ -57,7 +61,7 @@ class LineAnalysis:
     ordered: Decimal  # base units still to ship
     reserved: Decimal  # already held for this line
     in_production: Decimal  # open production orders made for this line
-    requested: Decimal  # open supplier requests made for this order's line
+    requested: Decimal  # open supplier requests made for this line or (its product) for this order
     free: Decimal  # free stock of the product when the line's turn came
     from_stock: Decimal
     from_supply: Decimal
@@ -114,6 +118,11 @@ class _Pools:
         # Open supply: production orders (not made for a customer line, nor parts of another order)
         # and supplier request lines not tied to a customer order, due by `as_of`.
         self.supply: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+        # Supplier requests made for this order (by the "create supplier requests" action): they
+        # cover this order's parts whatever the date, and nobody else's.
+        self.own: dict[int, Decimal] = defaultdict(Decimal)
+        for pid, _due, qty in _open_request_lines(product_ids, only_order=order):
+            self.own[pid] += qty
         if with_supply:
             line_type = ContentType.objects.get_for_model(SalesOrderLine)
             orders = ProductionOrder.objects.filter(
@@ -136,6 +145,12 @@ class _Pools:
         self.free[pid] -= take
         return take
 
+    def take_own(self, pid: int, qty: Decimal) -> Decimal:
+        take = min(self.own.get(pid, ZERO), qty)
+        if take > 0:
+            self.own[pid] -= take
+        return take
+
     def take_supply(self, pid: int, qty: Decimal) -> tuple[Decimal, date | None]:
         taken, last = ZERO, None
         queue = self.supply.get(pid, [])
@@ -151,8 +166,10 @@ class _Pools:
         return taken, last
 
 
-def _open_request_lines(product_ids, *, exclude_order=None):
-    """(product, needed_by, qty) of open supplier requests (not made for `exclude_order`)."""
+def _open_request_lines(product_ids, *, exclude_order=None, only_order=None):
+    """(product, needed_by, qty) of open supplier requests: not made for `exclude_order` (nor for
+    one of its lines), or only those made for `only_order` itself (not for one of its lines: the
+    analysis counts those per line)."""
     try:
         from fabrika.purchasing.models import SupplierRequest, SupplierRequestLine
     except ImportError:  # purchasing not installed
@@ -161,12 +178,21 @@ def _open_request_lines(product_ids, *, exclude_order=None):
         product_id__in=product_ids,
         request__state__in=[SupplierRequest.State.DRAFT, SupplierRequest.State.SENT, SupplierRequest.State.ORDERED],
     )
+    order_type = ContentType.objects.get_for_model(SalesOrder)
+    line_type = ContentType.objects.get_for_model(SalesOrderLine)
     if exclude_order is not None:
-        rows = rows.exclude(
-            source_type=ContentType.objects.get_for_model(SalesOrder), source_id=str(exclude_order.pk)
-        ).exclude(
-            request__source_type=ContentType.objects.get_for_model(SalesOrder), request__source_id=str(exclude_order.pk)
+        pk = str(exclude_order.pk)
+        line_ids = [str(x) for x in exclude_order.lines.values_list("pk", flat=True)]
+        rows = (
+            rows.exclude(source_type=order_type, source_id=pk)
+            .exclude(request__source_type=order_type, request__source_id=pk)
+            .exclude(source_type=line_type, source_id__in=line_ids)
         )
+    if only_order is not None:
+        pk = str(only_order.pk)
+        rows = rows.filter(
+            Q(source_type=order_type, source_id=pk) | Q(request__source_type=order_type, request__source_id=pk)
+        ).exclude(source_type=line_type)
     return list(rows.values_list("product_id", "needed_by", "qty"))
 
 
@@ -244,6 +270,7 @@ def analyse(order: SalesOrder, *, as_of: date | None = None, with_supply: bool |
         stack = [(0, line.product_id, need)]
         parts: list[Part] = []
         supply_due: dict[int, date] = {}
+        requested_due: dict[int, date] = {}  # goods requested for the order: their purchase lead time
         while stack:
             level, pid, qty = stack.pop()
             if qty <= 0:
@@ -251,6 +278,11 @@ def analyse(order: SalesOrder, *, as_of: date | None = None, with_supply: bool |
             part = Part(products[pid], level, qty)
             part.from_stock = pools.take_stock(pid, qty)
             rest = qty - part.from_stock
+            if rest > 0:
+                part.requested = pools.take_own(pid, rest)
+                rest -= part.requested
+                if part.requested:
+                    requested_due[id(part)] = today + timedelta(days=leads.get(pid, 0))
             if rest > 0 and with_supply:
                 part.from_supply, due = pools.take_supply(pid, rest)
                 rest -= part.from_supply
@@ -279,11 +311,13 @@ def analyse(order: SalesOrder, *, as_of: date | None = None, with_supply: bool |
                     if later.level == part.level + 1:
                         below.append(later.ready or today)
                 part.ready = max(below, default=today) + timedelta(days=leads.get(part.product.pk, 0))
-            if id(part) in supply_due:
-                part.ready = max(part.ready or today, supply_due[id(part)])
+            for due in (supply_due.get(id(part)), requested_due.get(id(part))):
+                if due is not None:
+                    part.ready = max(part.ready or today, due)
         top = parts[0] if parts else None
         if top is not None:
             la.from_stock, la.from_supply = top.from_stock, top.from_supply
+            la.requested += top.requested
             la.to_produce, la.to_purchase = top.to_produce, top.to_purchase
             ready_dates.append(top.ready or today)
         la.parts = parts

@@ -23,6 +23,7 @@ import pytest
 from django.utils import timezone
 
 from fabrika.access.tests.factories import make_user, unique_username
+from fabrika.core.errors import ValidationFailed
 from fabrika.crm import services as crm
 from fabrika.inventory.services import reserve
 from fabrika.production.models import ProductionOrder, ProductionProfile
@@ -133,3 +134,26 @@ def test_actions_reserve_produce_and_request(world):
     [la] = availability.analyse(order).lines
     assert (la.reserved, la.in_production, la.to_produce, la.to_purchase) == (2, 10, 0, 0)
     assert la.covered
+
+
+def test_requests_made_for_the_order_cover_its_parts(world):
+    """After "create supplier requests" nothing is left to buy (the button is not offered twice): the
+    order's own request covers its parts before other open supply, ready after the purchase lead time."""
+    f, order, manager, today = world
+    order = order_confirm(actor=manager, order=order)
+    [request] = availability.create_requests(actor=manager, order=order)
+    now, later = availability.analyse(order), availability.analyse(order, as_of=order.promised_date)
+    assert now.purchases == later.purchases == {}
+    [la] = now.lines
+    assert {p.product.code: p.requested for p in la.parts if p.requested} == {"BOARD": 2, "CPU": 4}
+    assert (la.to_produce, la.to_purchase, la.ready) == (10, 0, today + timedelta(13))
+    [la] = later.lines  # 2 brains from the open order; 8 CPUs: 6 from stock, 2 requested for us
+    assert {p.product.code: (p.from_supply, p.requested) for p in la.parts if p.requested or p.from_supply} == {
+        "BRAIN": (2, 0),
+        "CPU": (0, 2),
+    }
+    assert la.ready == today + timedelta(13)
+    with pytest.raises(ValidationFailed) as refused:
+        availability.create_requests(actor=manager, order=order)
+    assert refused.value.errors == {"lines": ["Nothing on this order needs to be bought."]}
+    assert request.lines.count() == 2
