@@ -7,17 +7,28 @@ the labour and overhead of the recorded operations, split over the outputs by th
 
 from __future__ import annotations
 
+import copy
+import json
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from auditlog.models import LogEntry
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.encoding import smart_str
 from django.utils.translation import gettext as _
 
+from fabrika.audit.context import get_actor, get_request_id
+from fabrika.audit.models import BusinessEvent
 from fabrika.audit.services import record_event
 from fabrika.catalog.models import Product
+from fabrika.core import numbering
 from fabrika.core.errors import IllegalTransition, ValidationFailed
+from fabrika.core.models import NumberSequence
 from fabrika.core.numbering import next_number
 from fabrika.inventory.domain.money import money, split
 from fabrika.inventory.models import Location, Lot, StockMove, ValueGroup, Warehouse
@@ -27,7 +38,16 @@ from fabrika.inventory.services.posting import lock_balances
 from ..domain import bom as dbom
 from ..domain import costing as dcost
 from ..errors import ChildrenOpen, ComponentsShort
-from ..models import Bom, OrderLine, OrderOperation, ProductionOrder, ProductionReport, ReportOperation
+from ..models import (
+    Bom,
+    Operation,
+    OrderLine,
+    OrderOperation,
+    ProductionOrder,
+    ProductionReport,
+    ReportOperation,
+    TechCard,
+)
 from ..queries import (
     active_bom,
     active_tech_card,
@@ -43,6 +63,7 @@ from ..queries import (
 State = ProductionOrder.State
 Kind = ProductionOrder.Kind
 ZERO = Decimal("0")
+ONE = Decimal(1)
 QTY = Decimal("0.000001")
 SIXTY = Decimal(60)
 
@@ -84,11 +105,14 @@ def _transition(order: ProductionOrder, target: str) -> None:
 # -- create ---------------------------------------------------------------------------------
 
 
-def _lines_from_bom(product, bom: Bom | None) -> list[dict]:
-    """The order's inputs: the BOM's direct lines with phantoms exploded into their parts."""
+def _lines_from_bom(product, bom: Bom | None, boms=None) -> list[dict]:
+    """The order's inputs: the BOM's direct lines with phantoms exploded into their parts.
+
+    `boms`: the loaded BOMs when `bom` is the product's active one (releasing many orders at once)."""
     if bom is None:
         return []
-    boms = load_boms([], override={product.pk: bom_lines(bom)})
+    if boms is None:
+        boms = load_boms([], override={product.pk: bom_lines(bom)})
     rows = []
     for line in dbom.explode(boms, product.pk, Decimal(1), expand=lambda _c: False):
         if line.phantom and not line.is_leaf:
@@ -306,73 +330,324 @@ def order_update(
 # -- release ----------------------------------------------------------------------------------
 
 
-def _release_one(order: ProductionOrder, *, actor, children: bool, committed: dict, boms) -> list[ProductionOrder]:
-    _transition(order, State.RELEASED)
-    for check in RELEASE_CHECKS:
-        check(order=order)
-    order.released_at = timezone.now()
-    order.save(update_fields=["state", "released_at", "updated_at"])
-    created = []
-    if not children or order.kind != Kind.PRODUCTION:
-        return created
-    wh = order.input_warehouse_id
-    for line in order.lines.all():
-        if line.role != OrderLine.Role.INPUT or not boms.get(line.product_id):
-            continue
-        need = remaining_need(line, order)
-        key = (line.product_id, wh)
-        free = committed[key]
-        take = min(max(free, ZERO), need)
-        committed[key] = free - take
-        short = need - take
-        if short <= 0:
-            continue
-        child = order_create(
-            actor=actor,
-            data={
-                "product": line.product,
-                "qty": short,
-                "input_warehouse": order.input_warehouse,
-                "output_warehouse": order.input_warehouse,
-                "planned_finish": order.planned_start,
-                "planned_start": order.planned_start,
-                "responsible": order.responsible,
-                "source_label": order.source_label,
-            },
+RELEASED_FIELDS = ("state", "released_at", "updated_at")
+
+
+def _log_changes(rows: list[tuple]) -> None:
+    """The field-change records django-auditlog writes on save, for rows saved in bulk, in one insert.
+
+    rows: (action, the instance before (None when created), the instance as saved, the saved fields or
+    None for all). Same changes (auditlog's own diff), correlation id, actor and address as on save."""
+    from auditlog.cid import get_cid
+    from auditlog.diff import model_instance_diff
+
+    from fabrika.audit.receivers import stamp_log_entry
+
+    entries = []
+    cid = get_cid()
+    for action, old, new, fields in rows:
+        changes = model_instance_diff(
+            old, new, fields_to_check=fields, use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES
         )
-        child.parent = order
-        child.save(update_fields=["parent"])
-        created.append(child)
-        created += _release_one(child, actor=actor, children=True, committed=committed, boms=boms)
-    return created
+        if not changes:
+            continue
+        entry = LogEntry(
+            content_type=ContentType.objects.get_for_model(new),
+            object_pk=str(new.pk),
+            object_id=new.pk,
+            object_repr=smart_str(new),
+            action=action,
+            changes=changes,
+            cid=cid,
+        )
+        stamp_log_entry(LogEntry, entry)
+        entries.append(entry)
+    LogEntry.objects.bulk_create(entries, batch_size=500)
 
 
-def _committed_free(orders) -> dict:
-    """Free stock per (product, components warehouse), less what other open orders still need."""
-    lines = OrderLine.objects.filter(
-        role=OrderLine.Role.INPUT, order__state__in=[State.RELEASED, State.IN_PROGRESS]
-    ).select_related("order")
-    product_ids = set()
+def _record_events(event: str, items: list[tuple], *, actor) -> None:
+    """`record_event(event, obj, actor=actor, **data)` for many (obj, data) at once, in one insert."""
+    if not items:
+        return
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        actor = get_actor()
+    request_id = get_request_id() or ""
+    content_type = ContentType.objects.get_for_model(items[0][0])
+    BusinessEvent.objects.bulk_create(
+        [
+            BusinessEvent(
+                actor=actor,
+                request_id=request_id,
+                event=event,
+                content_type=content_type,
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:255],
+                data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+            )
+            for obj, data in items
+        ],
+        batch_size=500,
+    )
+
+
+def _next_numbers(n: int) -> list[str]:
+    """`n` consecutive production order numbers at once: `numbering.next_number()` for a whole block
+    (the same row lock, one update instead of one per number)."""
+    if n == 0:
+        return []
+    if not connection.in_atomic_block:
+        raise RuntimeError("_next_numbers() must run inside the transaction that creates the orders")
+    prefix, padding = numbering.format_for("production_order")
+    year = timezone.localdate().year
+    NumberSequence.objects.bulk_create(
+        [NumberSequence(doc_type="production_order", year=year, last_number=0)], ignore_conflicts=True
+    )
+    seq = NumberSequence.objects.select_for_update().get(doc_type="production_order", year=year)
+    first = seq.last_number + 1
+    seq.last_number += n
+    seq.save(update_fields=["last_number"])
+    return [f"{prefix}-{year}-{k:0{padding}d}" for k in range(first, first + n)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """An input or output line of a child order being decided (what `remaining_need` reads)."""
+
+    role: str
+    position: int
+    product_id: int
+    qty_per_unit: Decimal
+    scrap_pct: Decimal
+    share: Decimal
+    qty_posted: Decimal = ZERO
+
+
+PLAIN = (int, str, Decimal, type(None))  # values the drivers take as Django would send them
+
+
+def _insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
+    """Write plain rows (values in the order of `fields`): multi-row INSERTs, COPY on PostgreSQL. What
+    bulk_create does without building a model instance per row. Lines and operations of child orders
+    have no audit of their own (the order's creation is recorded)."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    model_fields = [model._meta.get_field(f) for f in fields]
+    table = qn(model._meta.db_table)
+    columns = ", ".join(qn(f.column) for f in model_fields)
+    prepared = [
+        [
+            v if isinstance(v, PLAIN) else f.get_db_prep_save(v, connection)
+            for f, v in zip(model_fields, row, strict=True)
+        ]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # COPY: an order of magnitude faster than INSERT for many rows
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in prepared:
+                    copy.write_row(row)
+            return
+        placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        batch = max(1, min(500, connection.ops.bulk_batch_size(model_fields, rows)))
+        for start in range(0, len(prepared), batch):
+            chunk = prepared[start : start + batch]
+            values = ", ".join([placeholder] * len(chunk))
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", [v for row in chunk for v in row])
+
+
+class _Release:
+    """One `orders_release` call: decides in memory which child orders the released orders need (depth
+    first, in the orders' sequence, taking free stock as it goes), then writes them in bulk.
+
+    Everything a child order is made of is read once for all of them: the BOMs of every level, the
+    products, the active BOM and tech card of every node and their operations.
+    """
+
+    def __init__(self, *, actor, orders: list[ProductionOrder], children: bool):
+        self.actor = actor
+        self.children = children
+        self.now = timezone.now()
+        self.lines_of: dict[int, list[OrderLine]] = defaultdict(list)
+        for line in OrderLine.objects.filter(order__in=orders).order_by("order", "role", "position", "id"):
+            self.lines_of[line.order_id].append(line)
+        top = {line.product_id for lines in self.lines_of.values() for line in lines}
+        self.boms = load_boms(top) if children else {}
+        # Every product a child order may make or consume: free stock is netted at every level.
+        self.closure = top | set(self.boms) | {c.component for lines in self.boms.values() for c in lines}
+        self.committed = _committed_free(orders, self.closure) if children else {}
+        self._made: dict[int, tuple] = {}  # node product -> (product, bom, card, input rows, operations)
+        self.created: list[ProductionOrder] = []  # depth first, as they are decided
+        self.parent_of: dict[int, ProductionOrder] = {}  # id(child) -> its parent (saved or not)
+        self.depth: dict[int, int] = {}
+
+    def _node(self, product_id: int):
+        """What every child order of `product_id` copies: its active BOM (phantoms exploded) and tech card."""
+        if not self._made:
+            nodes = [p for p, lines in self.boms.items() if lines]
+            products = Product.objects.in_bulk(nodes)
+            boms = {b.product_id: b for b in Bom.objects.filter(product_id__in=nodes, is_active=True)}
+            cards = {c.product_id: c for c in TechCard.objects.filter(product_id__in=nodes, is_active=True)}
+            ops = defaultdict(list)
+            for op in Operation.objects.filter(tech_card__in=list(cards.values())).order_by("tech_card", "seq", "id"):
+                ops[op.tech_card_id].append(op)
+            for pid in nodes:
+                product, bom, card = products[pid], boms.get(pid), cards.get(pid)
+                rows = [
+                    (row["product"], _qty(Decimal(str(row["qty_per_unit"]))), Decimal(str(row["scrap_pct"] or 0)))
+                    for row in _lines_from_bom(product, bom, self.boms)
+                ]
+                if not rows:
+                    raise ValidationFailed(
+                        {"lines": [_("%(product)s has no BOM: add the materials to consume.") % {"product": product}]}
+                    )
+                self._made[pid] = (product, bom, card, rows, ops[card.pk] if card is not None else [])
+        return self._made[product_id]
+
+    def release(self, order: ProductionOrder, lines: list[OrderLine], depth: int = 0) -> list[ProductionOrder]:
+        """Release `order` (saved when it is one of the given orders) and decide its child orders."""
+        created = []
+        if not self.children or order.kind != Kind.PRODUCTION:
+            return created
+        wh = order.input_warehouse_id
+        for line in lines:
+            if line.role != OrderLine.Role.INPUT or not self.boms.get(line.product_id):
+                continue
+            need = remaining_need(line, order)
+            key = (line.product_id, wh)
+            free = self.committed[key]
+            take = min(max(free, ZERO), need)
+            self.committed[key] = free - take
+            short = need - take
+            if short <= 0:
+                continue
+            child, child_lines = self._child(order, line.product_id, short)
+            self.parent_of[id(child)] = order
+            self.depth[id(child)] = depth + 1
+            self.created.append(child)
+            created.append(child)
+            created += self.release(child, child_lines, depth + 1)
+        return created
+
+    def _child(self, parent: ProductionOrder, product_id: int, qty: Decimal):
+        product, bom, card, rows, ops = self._node(product_id)
+        child = ProductionOrder(
+            kind=Kind.PRODUCTION,
+            state=State.RELEASED,
+            product=product,
+            qty=qty,
+            bom=bom,
+            tech_card=card,
+            input_warehouse_id=parent.input_warehouse_id,
+            output_warehouse_id=parent.input_warehouse_id,
+            planned_start=parent.planned_start,
+            planned_finish=parent.planned_start,
+            responsible_id=parent.responsible_id,
+            source_label=parent.source_label,
+            released_at=self.now,
+            created_by=self.actor,
+        )
+        lines = [_Line(OrderLine.Role.INPUT, i, p, per, scrap, ONE) for i, (p, per, scrap) in enumerate(rows, start=1)]
+        lines.append(_Line(OrderLine.Role.OUTPUT, 1, product.pk, ONE, ZERO, ONE))
+        child._new_lines = lines
+        child._new_operations = ops
+        return child, lines
+
+    def write(self) -> None:
+        """The decided child orders: numbered in the order they were decided, inserted level by level
+        (parents first), each with its field-change record and "created" event, then their lines."""
+        for child, number in zip(self.created, _next_numbers(len(self.created)), strict=True):
+            child.number = number
+        for depth in sorted(set(self.depth.values())):
+            level = [c for c in self.created if self.depth[id(c)] == depth]
+            for child in level:
+                child.parent = self.parent_of[id(child)]
+            ProductionOrder.objects.bulk_create(level, batch_size=500)
+        _log_changes([(LogEntry.Action.CREATE, None, child, None) for child in self.created])
+        for child in self.created:
+            for check in RELEASE_CHECKS:
+                check(order=child)
+        _record_events(
+            "production.order_created",
+            [(child, {"qty": child.qty, "kind": child.kind}) for child in self.created],
+            actor=self.actor,
+        )
+        _insert_rows(
+            OrderLine,
+            ["order", "role", "position", "product", "qty_per_unit", "scrap_pct", "share", "qty_posted"],
+            [
+                (child.pk, line.role, line.position, line.product_id, line.qty_per_unit, line.scrap_pct, line.share, 0)
+                for child in self.created
+                for line in child._new_lines
+            ],
+        )
+        _insert_rows(
+            OrderOperation,
+            [
+                "order",
+                "seq",
+                "name",
+                "work_centre",
+                "setup_minutes",
+                "run_minutes",
+                "labour_rate",
+                "overhead_rate",
+                "instructions",
+                "actual_minutes",
+            ],
+            [
+                (
+                    child.pk,
+                    op.seq,
+                    op.name,
+                    op.work_centre_id,
+                    op.setup_minutes,
+                    op.run_minutes,
+                    op.labour_rate,
+                    op.overhead_rate,
+                    op.instructions,
+                    0,
+                )
+                for child in self.created
+                for op in child._new_operations
+            ],
+        )
+
+
+def _committed_free(orders, product_ids) -> dict:
+    """Free stock per (product, components warehouse), less what other open orders still need, plus
+    what open orders of the product will put there."""
     wh_ids = {o.input_warehouse_id for o in orders}
-    for o in orders:
-        product_ids |= set(o.lines.values_list("product_id", flat=True))
+    product_ids = list(product_ids)
     free = defaultdict(Decimal)
     free.update(free_stock(product_ids, wh_ids))
-    for line in lines.filter(product_id__in=product_ids, order__input_warehouse_id__in=wh_ids):
+    lines = (
+        OrderLine.objects.filter(
+            role=OrderLine.Role.INPUT,
+            order__state__in=[State.RELEASED, State.IN_PROGRESS],
+            product_id__in=product_ids,
+            order__input_warehouse_id__in=wh_ids,
+        )
+        .select_related("order")
+        .only("product_id", "qty_per_unit", "scrap_pct", "qty_posted", "order__qty", "order__input_warehouse_id")
+    )
+    for line in lines:
         free[(line.product_id, line.order.input_warehouse_id)] -= remaining_need(line, line.order)
     # What open child orders will make is coming.
-    for child in ProductionOrder.objects.filter(
+    coming = ProductionOrder.objects.filter(
         state__in=[State.DRAFT, State.RELEASED, State.IN_PROGRESS],
         product_id__in=product_ids,
         output_warehouse_id__in=wh_ids,
-    ):
-        free[(child.product_id, child.output_warehouse_id)] += child.qty_remaining
+    ).values_list("product_id", "output_warehouse_id", "qty", "qty_done")
+    for product_id, wh_id, qty, done in coming:
+        free[(product_id, wh_id)] += max(qty - done, ZERO)
     return free
 
 
 @transaction.atomic
 def orders_release(*, actor, orders, children: bool = True) -> list[ProductionOrder]:
-    """Release draft orders at once (one transaction). Short nodes get released child orders."""
+    """Release draft orders at once (one transaction). Short nodes get released child orders, netting
+    free stock at every level (less what other open orders need, plus what open orders will make)."""
     ids = [o.pk for o in orders]
     locked = list(
         ProductionOrder.objects.select_for_update()
@@ -380,15 +655,25 @@ def orders_release(*, actor, orders, children: bool = True) -> list[ProductionOr
         .select_related("product")
         .order_by("planned_start", "id")
     )
-    committed = _committed_free(locked)
-    product_ids = set(OrderLine.objects.filter(order__in=locked).values_list("product_id", flat=True))
-    boms = load_boms(product_ids)
-    created = []
+    release = _Release(actor=actor, orders=locked, children=children)
+    below: dict[int, list[ProductionOrder]] = {}
+    changed = []
     for order in locked:
-        created += _release_one(order, actor=actor, children=children, committed=committed, boms=boms)
+        before = copy.copy(order)
+        _transition(order, State.RELEASED)
+        for check in RELEASE_CHECKS:
+            check(order=order)
+        order.released_at = order.updated_at = release.now
+        changed.append((LogEntry.Action.UPDATE, before, order, RELEASED_FIELDS))
+        below[order.pk] = release.release(order, release.lines_of[order.pk])
+    ProductionOrder.objects.filter(pk__in=[o.pk for o in locked]).update(
+        state=State.RELEASED, released_at=release.now, updated_at=release.now
+    )
+    _log_changes(changed)
+    release.write()
     for order in locked:
-        record_event("production.order_released", order, actor=actor, children=[c.number for c in created])
-    return locked + created
+        record_event("production.order_released", order, actor=actor, children=[c.number for c in below[order.pk]])
+    return locked + release.created
 
 
 def order_release(*, actor, order: ProductionOrder, children: bool = True) -> ProductionOrder:
