@@ -9,7 +9,7 @@ samples an administrator's template is checked against go through the same `shap
   (for the order's quantity, scrap included) and what has been posted, the operations with their
   work centre, planned times and instructions, and empty cells for the actual times and the
   signature of whoever did each step. No money.
-* The costing sheet: planned (at today's average costs, `queries.order_costing`) against actual
+* The costing sheet: planned (at today's costs, `queries.order_costing`) against actual
   (what the posted reports consumed, labour and overhead recorded, the value the output took),
   per material and per operation, and the unit cost. Printed only with production/cost.
 * The tech card: the operations with their times, work centres, rates and instructions, the
@@ -402,7 +402,7 @@ def _costing_labels() -> dict:
         "minutes": _("Time, min"),
         "value": _("Value"),
         "cost_share": _("Cost share"),
-        "planned_note": _("Planned at today's average costs; actual as posted through the stock ledger."),
+        "planned_note": _("Planned at today's costs; actual as posted through the stock ledger."),
         "missing": _("No cost known for"),
         "incomplete": _("incomplete"),
         "costs_hidden": _("Cost values are shown only to users with the production cost right."),

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Sum
+from django.db.models.expressions import RawSQL
 
-from fabrika.catalog.models import Product
+from fabrika.catalog.models import Product, Unit
 from fabrika.inventory.domain.money import unit_cost
 from fabrika.inventory.models import Balance, CostLayer, LayerConsumption, Location, Lot, StockMove
 
@@ -25,6 +27,16 @@ COST_METHODS = ("average", "fifo", "last_purchase")
 
 def _domain_line(row) -> dbom.BomLine:
     return dbom.BomLine(row.component_id, row.qty_base, row.scrap_pct, row.phantom)
+
+
+def id_list(ids):
+    """`field__in=id_list(ids)`: the ids as one array parameter on PostgreSQL when there are many (psycopg
+    spends milliseconds parsing a statement with thousands of placeholders; a deep BOM has thousands of
+    components), the plain list elsewhere."""
+    ids = list(ids)
+    if len(ids) > 100 and connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return ids
 
 
 def load_boms(product_ids, *, override: dict[int, list] | None = None) -> dbom.Boms:
@@ -48,7 +60,7 @@ def load_boms(product_ids, *, override: dict[int, list] | None = None) -> dbom.B
                 frontier |= {line.component for line in lines} - seen
             continue
         rows = (
-            BomLine.objects.filter(bom__is_active=True, bom__product_id__in=todo)
+            BomLine.objects.filter(bom__is_active=True, bom__product_id__in=id_list(todo))
             .only("component_id", "qty_base", "scrap_pct", "phantom", "bom__product_id")
             .order_by("bom__product_id", "position", "id")
             .values_list("bom__product_id", "component_id", "qty_base", "scrap_pct", "phantom")
@@ -90,7 +102,7 @@ def load_operations(product_ids) -> dict[int, list[dcost.Operation]]:
     `domain_operation` makes them, read as plain values: a deep BOM has thousands)."""
     ops: dict[int, list[dcost.Operation]] = defaultdict(list)
     rows = (
-        Operation.objects.filter(tech_card__is_active=True, tech_card__product_id__in=list(product_ids))
+        Operation.objects.filter(tech_card__is_active=True, tech_card__product_id__in=id_list(product_ids))
         .order_by("tech_card__product_id", "seq", "id")
         .values_list(
             "tech_card__product_id",
@@ -112,11 +124,12 @@ def load_operations(product_ids) -> dict[int, list[dcost.Operation]]:
 def products_for(ids) -> dict[int, Product]:
     """The products of an explosion or roll-up by id, with what pages, API and exports print of them
     (code, name, type, unit) loaded, and nothing else: a deep BOM has thousands."""
-    return (
-        Product.objects.select_related("unit")
-        .only("code", "name", "type", "group_id", "active", "unit__code", "unit__name", "unit__precision")
-        .in_bulk(list(ids))
-    )
+    fields = ("code", "name", "type", "group", "active", "unit")
+    products = {p.pk: p for p in Product.objects.only(*fields).filter(pk__in=id_list(ids))}
+    units = Unit.objects.in_bulk({p.unit_id for p in products.values()})
+    for p in products.values():
+        p.unit = units[p.unit_id]
+    return products
 
 
 def unit_costs(product_ids, *, method: str = "average") -> dict[int, Decimal]:
@@ -127,7 +140,7 @@ def unit_costs(product_ids, *, method: str = "average") -> dict[int, Decimal]:
     costs: dict[int, Decimal] = {}
     if method == "fifo":
         rows = (
-            CostLayer.objects.filter(product_id__in=ids, remaining_qty__gt=0)
+            CostLayer.objects.filter(product_id__in=id_list(ids), remaining_qty__gt=0)
             .order_by("product_id", "posted_at", "move_id", "piece")
             .values_list("product_id", "remaining_qty", "remaining_value")
         )
@@ -135,7 +148,7 @@ def unit_costs(product_ids, *, method: str = "average") -> dict[int, Decimal]:
             costs.setdefault(product_id, unit_cost(value, qty))
     elif method == "average":
         rows = (
-            Balance.objects.filter(product_id__in=ids, qty__gt=0)
+            Balance.objects.filter(product_id__in=id_list(ids), qty__gt=0)
             .values("product_id")
             .annotate(q=Sum("qty"), v=Sum("value"))
         )
@@ -212,9 +225,9 @@ class Shortage:
 
 
 def free_stock(product_ids, warehouse_ids) -> dict[tuple[int, int], Decimal]:
-    rows = Balance.objects.filter(product_id__in=list(product_ids), warehouse_id__in=list(warehouse_ids)).values_list(
-        "product_id", "warehouse_id", "qty", "reserved"
-    )
+    rows = Balance.objects.filter(
+        product_id__in=id_list(product_ids), warehouse_id__in=list(warehouse_ids)
+    ).values_list("product_id", "warehouse_id", "qty", "reserved")
     return {(p, w): max(q - r, ZERO) for p, w, q, r in rows}
 
 
