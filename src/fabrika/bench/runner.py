@@ -1,203 +1,34 @@
-"""One database's benchmark run; prints its results as one JSON line (see __main__)."""
+"""One benchmark job in one database; prints its results as one JSON line (see __main__).
 
+    python -m fabrika.bench.runner sqlite --section production --part workload --size 10 [--quick]
+
+The database (FABRIKA_DATABASE_URL) is expected fresh: the runner migrates it, then runs the part.
+"""
+
+import argparse
+import importlib
 import json
-import sys
-import time
-import tracemalloc
-from contextlib import contextmanager
-from datetime import timedelta
-from decimal import Decimal as D
 
 import django
 
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.urls import NoReverseMatch, reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
-from fabrika.catalog.models import Product, Unit  # noqa: E402
-from fabrika.inventory.models import Balance, Location, StockDocument, StockMove  # noqa: E402
-from fabrika.inventory.services import (  # noqa: E402
-    MoveSpec,
-    document_create,
-    document_post,
-    post_moves,
-    storage_of,
-    virtual_location,
-    warehouse_create,
-)
-
-RESULTS: list[dict] = []
-
-
-def log(message: str) -> None:
-    sys.stderr.write(f"[bench {connection.vendor}] {message}\n")
-    sys.stderr.flush()
-
-
-def record(name: str, target: str, result: str) -> None:
-    RESULTS.append({"name": name, "target": target, "result": result})
-    log(f"{name}: {result}")
-
-
-@contextmanager
-def timer():
-    box = {}
-    start = time.perf_counter()
-    yield box
-    box["s"] = time.perf_counter() - start
-
-
-def make_products(prefix: str, n: int, unit: Unit) -> list[Product]:
-    Product.objects.bulk_create(
-        [Product(code=f"{prefix}{i:06d}", name=f"{prefix} part {i}", unit=unit) for i in range(n)], batch_size=2000
-    )
-    return list(Product.objects.filter(code__startswith=prefix).order_by("code"))
-
-
-def bench_posting(unit: Unit, docs: int) -> None:
-    """Receipts and shipments of 50 lines each, FIFO, one transaction per document."""
-    wh = warehouse_create(actor=None, data={"code": "POST", "name": "Posting", "valuation": "fifo"})
-    products = make_products("PST", 200, unit)
-    with timer() as t:
-        for d in range(docs):
-            lines = [
-                {"product": products[(d * 50 + i) % 200], "qty": D(10), "price": D(100 + (d % 7))} for i in range(50)
-            ]
-            document_post(
-                actor=None,
-                document=document_create(actor=None, type=StockDocument.Type.RECEIPT, data={"warehouse": wh},
-                                         lines=lines),
-            )
-    record("Posting receipts, 50-line documents (FIFO)", "≥ 2,000 lines/s", f"{docs * 50 / t['s']:,.0f} lines/s")
-    with timer() as t:
-        for d in range(docs):
-            lines = [{"product": products[(d * 50 + i) % 200], "qty": D(3)} for i in range(50)]
-            document_post(
-                actor=None,
-                document=document_create(actor=None, type=StockDocument.Type.SHIPMENT, data={"warehouse": wh},
-                                         lines=lines),
-            )
-    record("Posting shipments, 50-line documents (FIFO)", "≥ 2,000 lines/s", f"{docs * 50 / t['s']:,.0f} lines/s")
-
-
-def bench_backdated(unit: Unit, later_moves: int) -> None:
-    """A receipt dated before `later_moves` moves of the same product is posted and re-costed."""
-    wh = warehouse_create(actor=None, data={"code": "BACK", "name": "Backdated", "valuation": "fifo"})
-    [product] = make_products("BCK", 1, unit)
-    supplier, customer, storage = (virtual_location(Location.Kind.SUPPLIER), virtual_location(Location.Kind.CUSTOMER),
-                                   storage_of(wh))
-    start = timezone.now() - timedelta(days=30)
-    batch = []
-    for i in range(later_moves):
-        at = start + timedelta(seconds=i)
-        if i % 2 == 0:
-            batch.append(MoveSpec(product, D(10), supplier, storage, StockMove.Kind.RECEIPT, at,
-                                  input_value=D(100 + i % 13)))
-        else:
-            batch.append(MoveSpec(product, D(9), storage, customer, StockMove.Kind.SHIPMENT, at))
-        if len(batch) == 500:
-            post_moves(specs=batch)
-            batch = []
-    if batch:
-        post_moves(specs=batch)
-    with timer() as t:
-        post_moves(specs=[MoveSpec(product, D(5), supplier, storage, StockMove.Kind.RECEIPT,
-                                   start - timedelta(days=1), input_value=D("450.00"))])
-    record(f"Backdated receipt ahead of {later_moves:,} later moves", "< 2 s", f"{t['s']:.2f} s")
-
-
-def build_ledger(unit: Unit, total_moves: int) -> tuple:
-    """A large ledger: receipts and shipments over a year in one FIFO warehouse."""
-    wh = warehouse_create(actor=None, data={"code": "BIG", "name": "Big", "valuation": "fifo"})
-    n_products = 2000
-    products = make_products("BIG", n_products, unit)
-    supplier, customer, storage = (virtual_location(Location.Kind.SUPPLIER), virtual_location(Location.Kind.CUSTOMER),
-                                   storage_of(wh))
-    start = timezone.now() - timedelta(days=365)
-    step = timedelta(days=365) / total_moves
-    posted = 0
-    with timer() as t:
-        while posted < total_moves:
-            specs = []
-            for i in range(posted, min(posted + 1000, total_moves)):
-                product = products[(i // 2) % n_products]
-                at = start + step * i
-                if (i // (2 * n_products)) % 2 == 0 or i % 2 == 0:
-                    specs.append(MoveSpec(product, D(5), supplier, storage, StockMove.Kind.RECEIPT, at,
-                                          input_value=D(50 + i % 31)))
-                else:
-                    specs.append(MoveSpec(product, D(4), storage, customer, StockMove.Kind.SHIPMENT, at))
-            post_moves(specs=specs)
-            posted += len(specs)
-            if posted % 100_000 == 0:
-                log(f"ledger: {posted:,} moves")
-    record(f"Generating the ledger through post_moves ({total_moves:,} moves, 1,000 per call)", "",
-           f"{t['s']:.0f} s ({total_moves / t['s']:,.0f} moves/s)")
-    return wh, products, start
-
-
-def bench_reports(wh, products, start) -> None:
-    from fabrika.inventory import queries  # the reports module (inventory.queries)
-
-    middle = timezone.localdate(start + timedelta(days=180))
-    tracemalloc.start()
-    for label, call in (
-        ("Stock on hand, all products of a warehouse (today)",
-         lambda: list(queries.stock_on_hand(warehouse=wh))),
-        ("Stock on hand as of a date, all products of a warehouse",
-         lambda: list(queries.stock_on_hand(warehouse=wh, as_of=middle))),
-        ("Inventory value as of a date", lambda: queries.inventory_value(as_of=middle)),
-    ):
-        try:
-            call()  # warm the caches once
-            with timer() as t:
-                rows = call()
-            size = len(rows) if hasattr(rows, "__len__") else 1
-            record(label, "< 1 s", f"{t['s'] * 1000:,.0f} ms ({size:,} rows)")
-        except (AttributeError, TypeError) as exc:
-            record(label, "< 1 s", f"not measured: {exc}")
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    record("Peak Python memory during the reports", "flat (no ledger in memory)", f"{peak / 1e6:,.1f} MB")
-
-
-def bench_product_moves(products) -> None:
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.create_superuser("bench", "bench@example.com", "bench-pass-123")
-    client = Client()
-    client.force_login(user)
-    product = products[len(products) // 2]
-    try:
-        url = reverse("catalog:product-detail", args=[product.pk]) + "?tab=moves"
-    except NoReverseMatch:
-        record("Product card, moves tab (1M-move ledger)", "< 100 ms", "not measured: no product card yet")
-        return
-    client.get(url)
-    times = []
-    for _ in range(5):
-        reset_queries()
-        with timer() as t:
-            response = client.get(url)
-        assert response.status_code == 200, response.status_code
-        times.append(t["s"])
-    record("Product card, moves tab (1M-move ledger)", "< 100 ms", f"{min(times) * 1000:,.0f} ms (best of 5)")
+from .common import RESULTS  # noqa: E402
 
 
 def main() -> None:
-    quick = "--quick" in sys.argv
+    parser = argparse.ArgumentParser()
+    parser.add_argument("db")
+    parser.add_argument("--section", default="inventory")
+    parser.add_argument("--part", default="all")
+    parser.add_argument("--size", type=int)
+    parser.add_argument("--quick", action="store_true")
+    opts = parser.parse_args()
     call_command("migrate", verbosity=0)
-    unit = Unit.objects.create(code="pcs", name="pieces")
-    bench_posting(unit, docs=4 if quick else 40)
-    bench_backdated(unit, later_moves=1_000 if quick else 10_000)
-    wh, products, start = build_ledger(unit, total_moves=20_000 if quick else 1_000_000)
-    log(f"balances: {Balance.objects.count():,}, moves: {StockMove.objects.count():,}")
-    bench_reports(wh, products, start)
-    bench_product_moves(products)
+    module = importlib.import_module(f"fabrika.bench.{opts.section}")
+    module.run(opts.part, quick=opts.quick, size=opts.size)
     print(json.dumps(RESULTS))
 
 
