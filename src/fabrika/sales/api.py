@@ -22,6 +22,7 @@ from fabrika.crm.api import StrictOrderingFilter
 from fabrika.crm.serializers import ErrorSerializer
 
 from . import services
+from .api_availability import AvailabilityActionsMixin
 from .filters import InvoiceFilter, OrderFilter, PaymentFilter
 from .models import Invoice, Payment, SalesOrder, SalesOrderLine
 from .queries import order_search
@@ -84,6 +85,7 @@ def _orders():
     destroy=extend_schema(responses={204: None, **REFUSED}),
 )
 class OrderViewSet(
+    AvailabilityActionsMixin,
     SalesViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -108,6 +110,10 @@ class OrderViewSet(
         "release": "post",
         "ship": "post",
         "return_goods": "post",
+        "availability": "view",
+        "reserve_available": "change",  # and sales/post
+        "create_production": "change",  # and production/add
+        "create_requests": "change",  # and purchasing/add
     }
 
     def perform_create(self, serializer):

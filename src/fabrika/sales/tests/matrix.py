@@ -96,6 +96,10 @@ def route_args() -> dict[str, tuple]:
                 "order-return",
                 "order-invoice",
                 "order-email",
+                "order-availability-export",
+                "order-availability-reserve",
+                "order-availability-produce",
+                "order-availability-request",
             )
         },
         "shipment-post": shipment,
@@ -111,6 +115,10 @@ def route_args() -> dict[str, tuple]:
         **{
             f"sales-order-{action}": order
             for action in ("detail", "confirm", "start", "close", "cancel", "reserve", "release", "ship", "return")
+        },
+        **{
+            f"sales-order-{action}": order
+            for action in ("availability", "reserve-available", "create-production", "create-requests")
         },
         "sales-order-cancel-preview": order,
         "sales-invoice-detail": invoice,

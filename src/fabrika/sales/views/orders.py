@@ -87,6 +87,7 @@ class OrderListView(HtmlRowsMixin, ListPage):
 
 TABS = [
     ("lines", gettext_lazy("Lines"), "list-ol"),
+    ("availability", gettext_lazy("Availability"), "clipboard-data"),
     ("shipments", gettext_lazy("Shipments"), "truck"),
     ("billing", gettext_lazy("Invoices and payments"), "receipt"),
     ("documents", gettext_lazy("Documents and e-mails"), "envelope-paper"),
@@ -136,6 +137,10 @@ class OrderDetailView(PolicyMixin, View):
         }
         if tab == "lines":
             ctx["reservations"] = order_reservations(order)
+        elif tab == "availability":
+            from .availability import tab_context
+
+            ctx.update(tab_context(request, order, rights))
         elif tab == "shipments":
             ctx["shipments"] = order.shipments.select_related("document").prefetch_related("lines__order_line__product")
             ctx["returns"] = order.returns.select_related("document", "credit_note").prefetch_related(
