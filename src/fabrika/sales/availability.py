@@ -257,7 +257,8 @@ def analyse(order: SalesOrder, *, as_of: date | None = None, with_supply: bool |
         held = reserved.get(line.pk, ZERO)
         making = in_production.get(line.pk, ZERO)
         asked = requested.get(line.pk, ZERO)
-        need = max(to_ship - held - making - asked, ZERO)
+        # A service is neither stocked, made nor bought: nothing to look for.
+        need = max(to_ship - held - making - asked, ZERO) if line.product.is_stocked else ZERO
         free_before = max(pools.free[line.product_id], ZERO)
         la = LineAnalysis(line, to_ship, held, making, asked, free_before, ZERO, ZERO, ZERO, ZERO)
         ready_dates = [today] if held or not need else []

@@ -157,3 +157,29 @@ def test_requests_made_for_the_order_cover_its_parts(world):
         availability.create_requests(actor=manager, order=order)
     assert refused.value.errors == {"lines": ["Nothing on this order needs to be bought."]}
     assert request.lines.count() == 2
+
+
+def test_a_service_line_needs_nothing(world):
+    f, order, manager, today = world
+    from fabrika.catalog.models import Product
+    from fabrika.sales.services import order_update
+
+    setup = Product.objects.create(code="SETUP", name="Setup", unit=f.p["CASE"].unit, type=Product.Type.SERVICE)
+    order = order_update(
+        actor=manager,
+        order=order,
+        data={},
+        lines=[
+            {"product": f.p["ROBOT"], "qty": D(12), "price": D("1450.00")},
+            {"product": setup, "qty": D(1), "price": D("300.00")},
+        ],
+    )
+    robots, service = availability.analyse(order).lines
+    assert (service.ordered, service.to_produce, service.to_purchase, service.parts, service.ready) == (
+        1,
+        0,
+        0,
+        [],
+        today,
+    )
+    assert {p.code: q for p, q, _d in availability.analyse(order).purchases.values()} == {"BOARD": 2, "CPU": 4}
