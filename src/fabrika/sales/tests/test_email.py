@@ -80,3 +80,49 @@ def test_the_card_sends_and_lists_the_message(shop, make_order, contact, smtp_se
     assert french != "Act of completed work" and message.subject.startswith(f"{french} {order.number}")
     page = client.get(order.get_absolute_url() + "?tab=documents").content.decode()
     assert message.subject in page
+
+
+@pytest.mark.parametrize("server", ["failing_smtp_server", "closed_smtp_port"])
+def test_a_failing_server_keeps_the_message_for_retry_and_leaves_the_order_alone(
+    server, request, shop, make_order, contact, half_and_half, django_capture_on_commit_callbacks
+):
+    """The invoice is e-mailed from the card while the SMTP server refuses (451) or is down: the
+    message stays in the outbox, queued for another attempt, and the order, its invoice and its
+    payments are exactly as they were."""
+    from fabrika.sales.models import Invoice, Payment
+
+    failing = request.getfixturevalue(server)
+    order = make_order(confirm=True, payment_terms=half_and_half)
+    invoice = invoice_create(
+        actor=shop.manager, order=order, kind="advance", schedule_line=order.schedule.order_by("position").first()
+    )
+    order.refresh_from_db()
+
+    def state():
+        return (
+            list(type(order).objects.filter(pk=order.pk).values_list("state", "total", "updated_at")),
+            list(Invoice.objects.order_by("pk").values_list("pk", "state", "amount", "paid_amount")),
+            Payment.objects.count(),
+        )
+
+    before = state()
+    client = Client()
+    sign_in(client, shop.manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("sales:order-email", args=[order.pk]),
+            {"code": f"sales.invoice:{invoice.pk}", "contact": contact.pk},
+            follow=True,
+        )
+    assert response.status_code == 200
+    assert "The message to Maria Huber &lt;maria@robokids.example&gt; is queued." in response.content.decode()
+    message = OutboxMessage.objects.get()
+    assert (message.state, message.attempts, message.related) == ("queued", 1, order)
+    assert message.next_attempt_at is not None
+    if server == "failing_smtp_server":
+        assert "451" in message.last_error and len(failing.refused) == 1
+    else:
+        assert message.last_error.startswith("ConnectionRefusedError")
+    assert state() == before
+    page = client.get(order.get_absolute_url() + "?tab=documents").content.decode()
+    assert message.subject in page

@@ -196,3 +196,52 @@ def test_production_waits_for_the_advance(world, boss):
     message = str(AdvanceRequired(order, D("10440.00"), D("0")))
     assert message in html.replace("&#x27;", "'")
     assert (row_counts(), ProductionOrder.objects.count()) == before
+
+
+def test_cancelling_the_order_cancels_what_the_analysis_made(world, boss):
+    """The confirmation lists the production orders and supplier requests made for the order; after
+    cancelling they are cancelled, but a request already ordered from the supplier is only listed."""
+    from fabrika.crm import services as crm
+    from fabrika.purchasing.services import request_transition, requests_for_needs
+    from fabrika.sales import availability
+
+    f, order, manager, today = world
+    order = order_confirm(actor=manager, order=order)
+    availability.reserve_available(actor=boss, order=order)
+    [draft] = availability.create_requests(actor=boss, order=order)
+    made = availability.create_production(actor=boss, order=order)
+    robots, brains = made
+    supplier = crm.counterparty_create(
+        actor=None, data={"name": "Bolt Supply", "is_supplier": True, "is_customer": False}
+    )
+    [ordered] = requests_for_needs(
+        actor=boss,
+        needs=[
+            {
+                "product": f.p["BOLT"],
+                "qty": D(100),
+                "needed_by": order.promised_date,
+                "source": order,
+                "source_label": order.number,
+                "supplier": supplier,
+            }
+        ],
+    )
+    for state in ("sent", "ordered"):
+        request_transition(actor=boss, request=ordered, to_state=state)
+
+    client = client_for(manager)
+    page = client.get(reverse("sales:order-cancel", args=[order.pk])).content.decode()
+    listed = page[page.index('id="cancel-items"') : page.index("</ul>", page.index('id="cancel-items"'))]
+    assert robots.number in listed and "cancelled with its open child orders" in listed
+    assert f"Supplier request {draft.number}" in listed
+    assert f"Supplier request {ordered.number}</a> — already ordered from the supplier: cancel it with them" in listed
+
+    response = client.post(reverse("sales:order-cancel", args=[order.pk]), {"reason": "The school closed"})
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.state == "cancelled"
+    assert [ProductionOrder.objects.get(pk=o.pk).state for o in made] == ["cancelled", "cancelled"]
+    assert SupplierRequest.objects.get(pk=draft.pk).state == "cancelled"
+    assert SupplierRequest.objects.get(pk=ordered.pk).state == "ordered"
+    assert Balance.objects.get(product=f.p["ROBOT"], warehouse=f.main).reserved == 1  # the other order's
