@@ -1,17 +1,8 @@
-"""The order centre story, end to end (issue 5), over the robot factory of production/tests/factory.py.
+"""The order centre story, end to end (issue 5), through the services: the order, stock and people
+are in story.py.
 
-Robokids School of Robotics orders 10 standard robots at 1,450.00, 5 construction kits at 189.00
-and 4 custom robots at 1,890.00 (their own BOM: a bigger case and an extra sensor board). Net
-23,005.00 + VAT 20 % 4,601.00 = 27,606.00; terms 50 % advance (13,803.00), 50 % on delivery.
-
-Stock in Main: 5 robots (made earlier, 1,277.20), 5 construction kits, cases, electronics kits,
-peripheral sets, bolts, 4 big cases and 4 sensor boards; 4 smart boards left after 6 defective ones
-were written off, and 7 processors after two went to warranty replacements. So 5 standard robots
-come from stock and 9 must be made: 9 brains need 9 boards (4 → 5 short) and 9 processors
-(7 → 2 short).
-
-Costs (FIFO, see factory.py for the rates): boards 4 @ 14.99 then the 5 new @ 15.50; processors
-1 @ 20.00, 6 @ 25.00 (5 + 1), then the 2 new @ 26.00.
+Costs (FIFO, see production/tests/factory.py for the rates): boards 4 @ 14.99 then the 5 new @ 15.50;
+processors 1 @ 20.00, 6 @ 25.00 (5 + 1), then the 2 new @ 26.00.
   brains for the standard robots (5): boards 59.96 + 15.50, CPUs 20.00 + 4 × 25.00, 1 h → 60.00 = 255.46
   brains for the custom robots (4): boards 62.00, CPUs 25.00 + 25.00 + 52.00, 0.9 h → 54.00 = 218.00
   5 standard robots: 255.46 + 602.50 + 175.50 + 91.25 + 13.00 + 150.00 = 1,287.71
@@ -25,17 +16,13 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
-from fabrika.access.tests.factories import make_user, unique_username
 from fabrika.conftest import attachments_of
-from fabrika.core.models import CompanySettings
-from fabrika.crm import services as crm
 from fabrika.documents.tests.printing_helpers import pdf_text
 from fabrika.inventory.checks import check_ledger
 from fabrika.inventory.models import Balance, StockMove
 from fabrika.inventory.services import document_create, document_post
 from fabrika.production.models import ProductionOrder
-from fabrika.production.services import bom_save, order_report
-from fabrika.production.tests.factory import build, receive
+from fabrika.production.services import order_report
 from fabrika.purchasing.models import SupplierRequest
 from fabrika.purchasing.services import request_transition, request_update
 from fabrika.sales import availability
@@ -45,95 +32,29 @@ from fabrika.sales.services import (
     invoice_create,
     order_close,
     order_confirm,
-    order_create,
     payment_create,
-    payment_terms_save,
     shipment_create,
 )
 from fabrika.sales.services.email import order_email_document
 
+from . import story
+
 pytestmark = pytest.mark.django_db
 S = SalesOrder.State
-
-
-def write_off(wh, product, qty, reason):
-    doc = document_create(
-        actor=None,
-        type="writeoff",
-        data={"warehouse": wh, "reason": reason},
-        lines=[{"product": product, "qty": D(qty)}],
-    )
-    return document_post(actor=None, document=doc)
-
-
-@pytest.fixture
-def factory():
-    company = CompanySettings.load()
-    company.currency, company.vat_rate = "EUR", D("20.00")
-    company.save()
-    f = build()
-    pcs = f.p["CASE"].unit
-    Product = f.p["CASE"].__class__
-    f.p["CKIT"] = Product.objects.create(code="CKIT", name="Construction kit", unit=pcs, type="kit")
-    f.p["BIGCASE"] = Product.objects.create(code="BIGCASE", name="Big case", unit=pcs)
-    f.p["SENSOR"] = Product.objects.create(code="SENSOR", name="Sensor board", unit=pcs)
-    receive(f.p["ROBOT"], 5, "1277.20", f.main)
-    receive(f.p["CKIT"], 5, "450.00", f.main)
-    receive(f.p["BIGCASE"], 4, "600.00", f.main)
-    receive(f.p["SENSOR"], 4, "88.00", f.main)
-    receive(f.p["CPU"], 1, "25.00", f.main, when=timezone.now() - timedelta(days=4))  # after the factory's lots
-    write_off(f.main, f.p["BOARD"], 6, "defective")
-    write_off(f.main, f.p["CPU"], 2, "warranty replacement")
-    return f
+factory = story.factory  # the fixture
 
 
 def test_robokids_order_from_entry_to_payment(factory, smtp_server, django_capture_on_commit_callbacks):
     f = factory
     today = timezone.localdate()
-    manager = make_user(unique_username("anna"), "sales_manager")
-    school = crm.counterparty_create(actor=None, data={"name": "Robokids School of Robotics"})
-    maria = crm.contact_create(
-        actor=None,
-        counterparty=school,
-        data={"first_name": "Maria", "last_name": "Huber", "email": "maria@robokids.example"},
-    )
-    supplier = crm.counterparty_create(
-        actor=None, data={"name": "Chip Supply", "is_supplier": True, "is_customer": False}
-    )
-    custom = bom_save(
-        actor=None,
-        product=f.p["ROBOT"],
-        data={"name": "Robokids: big case, extra sensor", "is_custom": True},
-        lines=[
-            {"component": f.p["BIGCASE"], "qty": 1},
-            {"component": f.p["KIT"], "qty": 1},
-            {"component": f.p["PERIPH"], "qty": 1},
-            {"component": f.p["BOLT"], "qty": 20},
-            {"component": f.p["BRAIN"], "qty": 1},
-            {"component": f.p["SENSOR"], "qty": 1},
-        ],
-    )
-    terms = payment_terms_save(
-        actor=None,
-        data={"name": "50 % advance, 50 % on delivery"},
-        lines=[{"percent": D(50), "trigger": "confirmation"}, {"percent": D(50), "trigger": "shipment"}],
-    )
-    order = order_create(
-        actor=manager,
-        data={
-            "counterparty": school,
-            "contact": maria,
-            "manager": manager,
-            "warehouse": f.main,
-            "promised_date": today + timedelta(days=30),
-            "payment_terms": terms,
-            "advance_policy": "block",
-        },
-        lines=[
-            {"product": f.p["ROBOT"], "qty": D(10), "price": D("1450.00")},
-            {"product": f.p["CKIT"], "qty": D(5), "price": D("189.00")},
-            {"product": f.p["ROBOT"], "qty": D(4), "price": D("1890.00"), "custom_bom": custom},
-        ],
+    the = story.robokids(f)
+    manager, school, maria, supplier, custom, order = (
+        the.manager,
+        the.school,
+        the.maria,
+        the.supplier,
+        the.custom,
+        the.order,
     )
     assert (order.subtotal, order.vat_amount, order.total) == (D("23005.00"), D("4601.00"), D("27606.00"))
     order = order_confirm(actor=manager, order=order)
