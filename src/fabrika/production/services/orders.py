@@ -178,12 +178,14 @@ def _build_lines(order: ProductionOrder, lines: list[dict] | None, data: dict) -
             if o.get("share") in (None, ""):
                 o["share"] = shares.get(pid, ZERO) * Decimal(str(o["qty_per_unit"]))
     built = []
+    by_id = {row.get("product") for row in inputs + outputs if not isinstance(row.get("product"), Product)}
+    by_id = Product.objects.in_bulk([p for p in by_id if str(p).isdigit()])
     for role, rows in ((OrderLine.Role.INPUT, inputs), (OrderLine.Role.OUTPUT, outputs)):
         for i, row in enumerate(rows):
             field = f"lines.{i}"
             p = row.get("product")
             if not isinstance(p, Product):
-                p = Product.objects.filter(pk=p).first() if p not in (None, "") else None
+                p = by_id.get(int(p)) if str(p).isdigit() else None
             if p is None:
                 errors.setdefault(f"{field}.product", []).append(_("Choose a product."))
                 continue
@@ -842,19 +844,28 @@ def order_report(
     order.qty_scrap += scrap
     if order.state == State.RELEASED:
         order.state = State.IN_PROGRESS
-    order.save(update_fields=["qty_done", "qty_scrap", "state", "updated_at"])
+    finishing = finish or order.qty_done >= order.qty
+    if finishing:  # one save (and one field-change record) for the report and the end of the order
+        _check_children(order)
+        _transition(order, State.DONE)
+        order.finished_at = timezone.now()
+    order.save(update_fields=["qty_done", "qty_scrap", "state", "finished_at", "updated_at"])
     record_event("production.reported", order, actor=actor, qty=qty, scrap=scrap, labour=labour, overhead=overhead)
     for hook in OUTPUT_HOOKS:
         hook(actor=actor, order=order, outputs=[(line, q, lots.get(line.pk)) for line, q in made])
-    if finish or order.qty_done >= order.qty:
-        _finish(order, actor=actor)
+    if finishing:
+        record_event("production.order_done", order, actor=actor, qty=order.qty_done)
     return report
 
 
-def _finish(order: ProductionOrder, *, actor) -> None:
+def _check_children(order: ProductionOrder) -> None:
     open_children = [c for c in order.children.all() if c.state not in (State.DONE, State.CANCELLED)]
     if open_children:
         raise ChildrenOpen(order, open_children)
+
+
+def _finish(order: ProductionOrder, *, actor) -> None:
+    _check_children(order)
     _transition(order, State.DONE)
     order.finished_at = timezone.now()
     order.save(update_fields=["state", "finished_at", "updated_at"])
