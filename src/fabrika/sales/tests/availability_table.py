@@ -45,6 +45,7 @@ def availability_rows(html: str) -> list[dict]:
 
 
 def figures(row: dict, which: str) -> tuple:
-    """(needed, from stock, requested, from supply, to produce, to purchase, ready) of one analysis."""
+    """(needed, from stock, requested, [from supply,] to produce, to purchase, ready) of one analysis
+    ("now" is stock only: it has no "from supply" column)."""
     names = ("needed", "from_stock", "requested", "from_supply", "to_produce", "to_purchase", "ready")
-    return tuple(row[f"{which}-{name}"] for name in names)
+    return tuple(row[f"{which}-{name}"] for name in names if which != "now" or name != "from_supply")

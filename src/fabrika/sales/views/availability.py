@@ -85,9 +85,10 @@ class Row:
         return f"{(self.level or 0) * 1.25:.2f}rem"
 
     def cells(self, which: str) -> list[tuple[str, object]]:
-        """(column, value) of one analysis ("now" or "later"), the ready date last."""
+        """(column, value) of one analysis ("now" or "later"), the ready date last. Now is stock only:
+        nothing comes from open supply, so the page leaves that column out."""
         figures = getattr(self, which)
-        names = [*FIGURES, "ready"]
+        names = [*(n for n in FIGURES if which != "now" or n != "from_supply"), "ready"]
         if figures is None:
             return [(f"{which}-{name}", None) for name in names]
         return [(f"{which}-{name}", getattr(figures, name)) for name in names]
@@ -117,6 +118,19 @@ class Comparison:
         """The earliest delivery counting open supply is after the promised date."""
         best = (self.later or self.now).earliest
         return bool(self.order.promised_date and best and best > self.order.promised_date)
+
+    @property
+    def to_make(self) -> list[tuple[object, Decimal]]:
+        """What the lines must have made now, by product."""
+        out: dict[int, list] = {}
+        for la in self.now.lines:
+            if la.to_produce > 0:
+                out.setdefault(la.line.product_id, [la.line.product, ZERO])[1] += la.to_produce
+        return [tuple(x) for x in out.values()]
+
+    @property
+    def has_parts(self) -> bool:
+        return any(row.parts for row in self.rows)
 
     @property
     def has_stock_to_reserve(self) -> bool:
