@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from fabrika.audit.context import audit_context
 
-from . import catalog, company, crm, inventory, purchasing, sales, users
+from . import catalog, company, crm, inventory, production, purchasing, sales, users
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ STEPS: list[Step] = [
     Step("inventory", "Warehouses, deliveries in lots, shipments, a transfer and a write-off", inventory.load),
     Step("sales", "Orders in every state, shipments, invoices and payments", sales.load),
     Step("purchasing", "Supplier requests in every state, and requests from an order's shortage", purchasing.load),
+    Step("production", "Production: work centres, BOMs, tech cards and orders in every state", production.load),
 ]
 
 

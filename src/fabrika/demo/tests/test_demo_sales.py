@@ -64,11 +64,12 @@ class TestTheDemoSales:
 
     def test_the_stock_follows(self, demo):
         r1 = Balance.objects.get(product__code="R1", warehouse__code="MAIN")
-        # 8 counted; 2 shipped to Robokids; held: 2 for EduTech, 1 for Lumière
-        assert (r1.qty, r1.reserved) == (Decimal("6"), Decimal("3"))
+        # 8 counted; 2 shipped to Robokids; 3 made by the production step; held: 2 for EduTech, 1 for Lumière
+        assert (r1.qty, r1.reserved) == (Decimal("9"), Decimal("3"))
         k1 = Balance.objects.get(product__code="K1", warehouse__code="MAIN")
-        # 45 counted; 10 + 12 shipped to Robokids, 1 back; 8 still held for the club's kits
-        assert (k1.qty, k1.reserved) == (Decimal("24"), Decimal("8"))
+        # 45 counted; 10 + 12 shipped to Robokids, 1 back; 5 packed by the production step; 8 still held
+        # for the club's kits
+        assert (k1.qty, k1.reserved) == (Decimal("29"), Decimal("8"))
         assert check_ledger() == []
 
     def test_a_second_run_writes_nothing(self, demo):
