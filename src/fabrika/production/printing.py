@@ -409,6 +409,14 @@ def _costing_labels() -> dict:
     }
 
 
+def _places(value) -> int:
+    """Decimal places to print a unit cost with: 2, and up to 4 below one (a bolt at 0.0402)."""
+    if value is None or abs(value) >= 1:
+        return 2
+    exponent = Decimal(value).normalize().as_tuple().exponent
+    return max(2, min(4, -exponent)) if isinstance(exponent, int) else 2
+
+
 def shape_costing(raw: dict, options: PrintOptions) -> dict:
     """Planned and actual costs as a template sees them; no money at all without the cost right."""
     costs = options.show_costs
@@ -430,6 +438,7 @@ def shape_costing(raw: dict, options: PrintOptions) -> dict:
             "unit": row["unit"],
             "planned_qty": row["planned_qty"],
             "planned_unit_cost": m(row["planned_unit_cost"]),
+            "unit_cost_places": _places(row["planned_unit_cost"]),
             "planned_value": m(row["planned_value"]),
             "actual_qty": row["actual_qty"],
             "actual_value": m(row["actual_value"]),
@@ -596,7 +605,7 @@ def _techcard_labels() -> dict:
         "phantom": _("phantom"),
         "bom_none": _("The product has no active BOM."),
         "standard_cost": _("Standard cost of one unit"),
-        "standard_note": _("Rolled up through every level at today's average costs."),
+        "standard_note": _("Rolled up through every level at today's costs."),
         "material": _("Material"),
         "labour": _("Labour"),
         "overhead": _("Overhead"),
