@@ -106,12 +106,14 @@ class _Pools:
     def __init__(self, order: SalesOrder, product_ids: set[int], as_of: date, with_supply: bool):
         wh = order.warehouse_id
         self.free: dict[int, Decimal] = defaultdict(Decimal)
-        for pid, qty, reserved in Balance.objects.filter(product_id__in=product_ids, warehouse_id=wh).values_list(
-            "product_id", "qty", "reserved"
-        ):
+        balances = Balance.objects.filter(product_id__in=pq.id_list(product_ids), warehouse_id=wh)
+        for pid, qty, reserved in balances.values_list("product_id", "qty", "reserved"):
             self.free[pid] = qty - reserved
         committed = OrderLine.objects.filter(
-            role=OrderLine.Role.INPUT, product_id__in=product_ids, order__state__in=OPEN, order__input_warehouse_id=wh
+            role=OrderLine.Role.INPUT,
+            product_id__in=pq.id_list(product_ids),
+            order__state__in=OPEN,
+            order__input_warehouse_id=wh,
         ).select_related("order")
         for line in committed:
             self.free[line.product_id] -= pq.remaining_need(line, line.order)
@@ -126,7 +128,10 @@ class _Pools:
         if with_supply:
             line_type = ContentType.objects.get_for_model(SalesOrderLine)
             orders = ProductionOrder.objects.filter(
-                state__in=OPEN, product_id__in=product_ids, output_warehouse_id=wh, parent__isnull=True
+                state__in=OPEN,
+                product_id__in=pq.id_list(product_ids),
+                output_warehouse_id=wh,
+                parent__isnull=True,
             ).exclude(source_type=line_type)
             for po in orders:
                 due = po.planned_finish or as_of
@@ -175,7 +180,7 @@ def _open_request_lines(product_ids, *, exclude_order=None, only_order=None):
     except ImportError:  # purchasing not installed
         return []
     rows = SupplierRequestLine.objects.filter(
-        product_id__in=product_ids,
+        product_id__in=pq.id_list(product_ids),
         request__state__in=[SupplierRequest.State.DRAFT, SupplierRequest.State.SENT, SupplierRequest.State.ORDERED],
     )
     order_type = ContentType.objects.get_for_model(SalesOrder)
@@ -198,7 +203,9 @@ def _open_request_lines(product_ids, *, exclude_order=None, only_order=None):
 
 def _lead_days(product_ids) -> dict[int, int]:
     return dict(
-        ProductionProfile.objects.filter(product_id__in=product_ids).values_list("product_id", "lead_time_days")
+        ProductionProfile.objects.filter(product_id__in=pq.id_list(product_ids)).values_list(
+            "product_id", "lead_time_days"
+        )
     )
 
 
@@ -215,15 +222,14 @@ def analyse(order: SalesOrder, *, as_of: date | None = None, with_supply: bool |
     today = timezone.localdate()
     with_supply = (as_of is not None) if with_supply is None else with_supply
     as_of = as_of or today
-    lines = list(order.lines.select_related("product", "unit").order_by("position", "id"))
+    lines = list(order.lines.select_related("product__unit", "unit").order_by("position", "id"))
     # The BOM graph of every line (standard BOMs in one pass; custom ones per line).
     standard = pq.load_boms({line.product_id for line in lines})
     graphs = {line.pk: (_line_boms(line) or standard) for line in lines}
     ids = {line.product_id for line in lines}
-    for boms in graphs.values():
+    for boms in {id(g): g for g in graphs.values()}.values():
         ids |= set(boms) | {c.component for parts in boms.values() for c in parts}
     pools = _Pools(order, ids, as_of, with_supply)
-    products = Product.objects.in_bulk(ids)
     leads = _lead_days(ids)
     line_type = ContentType.objects.get_for_model(SalesOrderLine)
     reserved = dict(
@@ -251,6 +257,7 @@ def analyse(order: SalesOrder, *, as_of: date | None = None, with_supply: bool |
         pass
 
     result = []
+    touched: list[tuple[Part, int]] = []  # every part with its product id: products are loaded at the end
     for line in lines:
         boms = graphs[line.pk]
         to_ship = max(line.qty - line.qty_shipped, ZERO) * line.factor
@@ -270,26 +277,30 @@ def analyse(order: SalesOrder, *, as_of: date | None = None, with_supply: bool |
         # Depth-first through the BOM (pre-order: a node's parts follow it, one level deeper).
         stack = [(0, line.product_id, need)]
         parts: list[Part] = []
-        supply_due: dict[int, date] = {}
-        requested_due: dict[int, date] = {}  # goods requested for the order: their purchase lead time
+        pids: list[int] = []
+        due: list[date | None] = []  # per part: when its open supply or what was requested for it comes
         while stack:
             level, pid, qty = stack.pop()
             if qty <= 0:
                 continue
-            part = Part(products[pid], level, qty)
-            part.from_stock = pools.take_stock(pid, qty)
-            rest = qty - part.from_stock
-            if rest > 0:
+            part = Part(None, level, qty)
+            touched.append((part, pid))
+            arrives = None
+            rest = qty
+            if pools.free.get(pid, ZERO) > 0:
+                part.from_stock = pools.take_stock(pid, qty)
+                rest -= part.from_stock
+            if rest > 0 and pid in pools.own:
                 part.requested = pools.take_own(pid, rest)
                 rest -= part.requested
-                if part.requested:
-                    requested_due[id(part)] = today + timedelta(days=leads.get(pid, 0))
-            if rest > 0 and with_supply:
-                part.from_supply, due = pools.take_supply(pid, rest)
+                if part.requested:  # goods requested for the order: ready after their purchase lead time
+                    arrives = today + timedelta(days=leads.get(pid, 0))
+            if rest > 0 and with_supply and pid in pools.supply:
+                part.from_supply, supply_due = pools.take_supply(pid, rest)
                 rest -= part.from_supply
-                if due:
-                    supply_due[id(part)] = due
-            children = boms.get(pid) or []
+                if supply_due:
+                    arrives = max(arrives, supply_due) if arrives else supply_due
+            children = boms.get(pid)
             if rest > 0 and children:
                 part.to_produce = rest
                 for child in reversed(children):
@@ -300,21 +311,20 @@ def analyse(order: SalesOrder, *, as_of: date | None = None, with_supply: bool |
             else:
                 part.ready = today
             parts.append(part)
-        # Ready dates bottom-up: a made node is ready its lead time after the last of its parts;
-        # goods from open supply are ready when that supply is due.
+            pids.append(pid)
+            due.append(arrives)
+        # Ready dates bottom-up (parts in reverse: a node comes after all of its parts): a made node is
+        # ready its lead time after the last of its parts; goods from open supply when that is due.
+        latest: list[date | None] = [None] * (max((x.level for x in parts), default=0) + 2)
         for i in range(len(parts) - 1, -1, -1):
-            part = parts[i]
+            part, level = parts[i], parts[i].level
+            below, latest[level + 1] = latest[level + 1], None
             if part.to_produce > 0:
-                below = []
-                for later in parts[i + 1 :]:
-                    if later.level <= part.level:
-                        break
-                    if later.level == part.level + 1:
-                        below.append(later.ready or today)
-                part.ready = max(below, default=today) + timedelta(days=leads.get(part.product.pk, 0))
-            for due in (supply_due.get(id(part)), requested_due.get(id(part))):
-                if due is not None:
-                    part.ready = max(part.ready or today, due)
+                part.ready = (below or today) + timedelta(days=leads.get(pids[i], 0))
+            if due[i] is not None:
+                part.ready = max(part.ready or today, due[i])
+            ready = part.ready or today
+            latest[level] = ready if latest[level] is None else max(latest[level], ready)
         top = parts[0] if parts else None
         if top is not None:
             la.from_stock, la.from_supply = top.from_stock, top.from_supply
@@ -324,6 +334,9 @@ def analyse(order: SalesOrder, *, as_of: date | None = None, with_supply: bool |
         la.parts = parts
         la.ready = max(ready_dates) if ready_dates else today
         result.append(la)
+    products = pq.products_for({pid for _part, pid in touched})
+    for part, pid in touched:
+        part.product = products[pid]
     return Analysis(order, as_of, with_supply, result)
 
 
