@@ -3,11 +3,13 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fabrika.access.policy import restrict
 from fabrika.crm.models import Counterparty
+from fabrika.inventory.forms import ProductSelect
 
 from .models import Invoice, Payment, SalesOrder
 
@@ -29,7 +31,7 @@ class ScopedChoices:
             if queryset is not None and request is not None and getattr(queryset.model, "owner_fields", ()):
                 flt.queryset = restrict(request.user, "view", queryset)
         for name in ("counterparty", "manager"):
-            if name in self.form.fields:
+            if name in self.form.fields and "data-product-search" not in self.form.fields[name].widget.attrs:
                 self.form.fields[name].widget.attrs["data-tom"] = ""
 
 
@@ -48,7 +50,13 @@ class OrderFilter(ScopedChoices, django_filters.FilterSet):
         widget=forms.SelectMultiple(attrs={"data-tom": ""}),
         distinct=False,  # a plain column: no DISTINCT over 100,000 orders
     )
-    counterparty = django_filters.ModelChoiceFilter(label=_("Customer"), queryset=_customers())
+    # Thousands of customers: the box loads matches as one types (inventory/products.js), the page
+    # carries only the chosen one.
+    counterparty = django_filters.ModelChoiceFilter(
+        label=_("Customer"),
+        queryset=_customers(),
+        widget=ProductSelect(attrs={"data-product-search": reverse_lazy("sales:customer-search")}),
+    )
     manager = django_filters.ModelChoiceFilter(label=_("Manager"), queryset=_managers())
     date_from = django_filters.DateFilter(
         label=_("Ordered from"), field_name="order_date", lookup_expr="gte", widget=DateInput()

@@ -20,12 +20,14 @@ from playwright.sync_api import expect
 
 from fabrika.access.tests.factories import PASSWORD, make_user
 from fabrika.conftest import attachments_of, login, screenshot
+from fabrika.crm import services as crm
 from fabrika.documents.tests.printing_helpers import pdf_text
 from fabrika.inventory.checks import check_ledger
 from fabrika.inventory.models import Balance
 from fabrika.production.models import ProductionOrder, ProductionProfile
 from fabrika.purchasing.models import SupplierRequest
 from fabrika.sales.models import Invoice
+from fabrika.sales.services import order_create
 
 from . import story
 from .availability_table import availability_rows
@@ -236,5 +238,23 @@ def test_the_robokids_order_through_the_pages(page, factory, smtp_server):
     expect(page.locator("#order-state")).to_have_text("Closed")
     screenshot(page, "sales-story-closed")
     assert Balance.objects.get(product=f.p["ROBOT"], warehouse=f.main).qty == 0
+
+    # The order list, filtered by the customer chosen in a box that searches as one types.
+    other = crm.counterparty_create(actor=None, data={"name": "Linz Youth Robotics Club", "responsible": anna})
+    order_create(
+        actor=anna,
+        data={"counterparty": other, "manager": anna, "warehouse": f.main},
+        lines=[{"product": f.p["CKIT"], "qty": D(1), "price": D("189.00")}],
+    )
+    page.goto("/sales/orders/")
+    expect(page.locator("#list-filters")).to_be_visible()
+    box = page.locator("#list-filters .ts-control input").nth(1)  # the states, then the customer
+    box.fill("robokids")
+    page.locator(".ts-dropdown .option", has_text="Robokids School of Robotics").first.click()
+    with page.expect_navigation():
+        page.press("#id_q", "Enter")
+    table = page.locator("main table").inner_text()
+    assert order.number in table and "Linz Youth Robotics Club" not in table
+    screenshot(page, "sales-story-order-list")
     assert check_ledger() == []
     assert not problems, problems

@@ -36,6 +36,25 @@ class ProductSearchView(PolicyMixin, View):
         return JsonResponse({"results": [{"value": p.pk, "text": f"{p.code} — {p.name}"} for p in rows]})
 
 
+class CustomerSearchView(PolicyMixin, View):
+    """Customers the user may see matching `q` (name, tax id, e-mail, phone, contacts), for the boxes
+    that load their choices as one types."""
+
+    access_policy = Policy("sales", "view")
+
+    def get(self, request):
+        from fabrika.crm.filters import counterparty_search
+
+        from ..forms import customer_choices
+
+        customers = customer_choices(request.user)
+        text = request.GET.get("q", "").strip()
+        if text:
+            customers = counterparty_search(customers, text).order_by("name")
+        rows = customers.only("pk", "name")[:30]
+        return JsonResponse({"results": [{"value": c.pk, "text": c.name} for c in rows]})
+
+
 def _int(value):
     return int(value) if str(value or "").isdigit() else None
 
@@ -107,6 +126,7 @@ class LineRowView(PolicyMixin, View):
 
 urlpatterns = [
     path("orders/product-search/", ProductSearchView.as_view(), name="product-search"),
+    path("orders/customer-search/", CustomerSearchView.as_view(), name="customer-search"),
     path("orders/suggestions/", SuggestionsView.as_view(), name="order-suggestions"),
     path("orders/line-row/", LineRowView.as_view(), name="order-line-row"),
 ]

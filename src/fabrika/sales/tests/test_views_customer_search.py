@@ -1,0 +1,43 @@
+"""The customer box of the order list loads its choices as one types: the page carries only the chosen
+customer, the search answers with the customers the user may see."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from fabrika.access.tests.factories import make_user, sign_in
+from fabrika.crm import services as crm
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user):
+    client = Client()
+    sign_in(client, user)
+    return client
+
+
+def test_the_search_finds_the_customers_the_user_may_see(shop):
+    mine = crm.counterparty_create(actor=None, data={"name": "Robotics Academy Graz", "responsible": shop.manager})
+    stranger = make_user("otto", "sales_manager")
+    crm.counterparty_create(actor=None, data={"name": "Robotics Camp Salzburg", "responsible": stranger})
+    url = reverse("sales:customer-search")
+    found = client_for(shop.manager).get(url, {"q": "robotics"}).json()["results"]
+    assert found == [
+        {"value": shop.other_customer.pk, "text": "Linz Youth Robotics Club"},
+        {"value": shop.customer.pk, "text": "Robokids School of Robotics"},
+        {"value": mine.pk, "text": "Robotics Academy Graz"},
+    ]
+    everyone = client_for(shop.director).get(url, {"q": "robotics camp"}).json()["results"]
+    assert [r["text"] for r in everyone] == ["Robotics Camp Salzburg"]
+    assert len(client_for(shop.manager).get(url).json()["results"]) == 3  # no text: the first 30 by name
+
+
+def test_the_order_list_carries_only_the_chosen_customer(shop, make_order):
+    make_order()
+    client = client_for(shop.manager)
+    page = client.get(reverse("sales:order-list")).content.decode()
+    assert "Linz Youth Robotics Club" not in page and "data-product-search" in page
+    page = client.get(reverse("sales:order-list"), {"counterparty": shop.customer.pk}).content.decode()
+    assert f'<option value="{shop.customer.pk}" selected>Robokids School of Robotics</option>' in page
+    assert "Linz Youth Robotics Club" not in page
