@@ -22,4 +22,5 @@ SECTIONS = {
     "production": Section(
         parts=("workload", "bom", "release"), sized=("workload",), sizes=(10, 50, 200), quick_sizes=(3,)
     ),
+    "orders": Section(parts=("analysis", "pages"), sized=("pages",), sizes=(100_000,), quick_sizes=(5_000,)),
 }
