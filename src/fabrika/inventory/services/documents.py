@@ -1,5 +1,6 @@
 """Warehouse documents: draft → posted → cancelled. Posting and cancelling go through post_moves()."""
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
@@ -14,8 +15,9 @@ from fabrika.core.records import apply, validate
 
 from ..domain.money import money
 from ..models import Balance, CostLayer, LayerConsumption, Location, Lot, StockDocument, StockDocumentLine, StockMove
-from .posting import MoveSpec, lock_balances, post_moves
-from .warehouses import storage_of, virtual_location
+from .posting import MoveSpec, lock_balances, post_moves_in_transaction
+from .rows import insert_rows
+from .warehouses import places, storage_of, virtual_location
 
 Type = StockDocument.Type
 State = StockDocument.State
@@ -115,6 +117,14 @@ def _build_lines(document: StockDocument, lines: list[dict]) -> list[StockDocume
     return built
 
 
+def _insert_lines(lines: list[StockDocumentLine]) -> None:
+    """bulk_create for document lines, without building a statement per object (a 50-line document
+    is posted many times a minute)."""
+    fields = [f for f in StockDocumentLine._meta.concrete_fields if not f.primary_key]
+    rows = [tuple(getattr(line, f.attname) for f in fields) for line in lines]
+    insert_rows(StockDocumentLine, [f.name for f in fields], rows)
+
+
 def _check_header(document: StockDocument) -> None:
     errors = {}
     if document.type == Type.TRANSFER:
@@ -142,7 +152,7 @@ def document_create(*, actor, type: str, data: dict, lines: list[dict]) -> Stock
     document.save()
     for line in built:
         line.document = document
-    StockDocumentLine.objects.bulk_create(built)
+    _insert_lines(built)
     record_event("inventory.document_created", document, actor=actor, type=type, lines=len(built))
     return document
 
@@ -159,7 +169,7 @@ def document_update(*, actor, document: StockDocument, data: dict, lines: list[d
     if lines is not None:
         built = _build_lines(document, lines)
         document.lines.all().delete()
-        StockDocumentLine.objects.bulk_create(built)
+        _insert_lines(built)
     document.save()
     record_event("inventory.document_updated", document, actor=actor)
     return document
@@ -173,46 +183,37 @@ def _place(document: StockDocument, which):
     return virtual_location(which)
 
 
-def _receipt_lots(document: StockDocument, lines) -> dict:
-    """The lot of each incoming line (FIFO warehouses), created in one query where missing."""
+def _receipt_lots(document: StockDocument, lines) -> dict[int, int]:
+    """Line id -> the id of its lot (incoming lines, FIFO warehouses), created in one query where missing."""
     if not document.warehouse.is_fifo:
         return {}
     wanted = {line.pk: (line.product_id, line.lot_number or f"{document.number}/{line.position}") for line in lines}
     existing = {
-        (lot.product_id, lot.number): lot
-        for lot in Lot.objects.filter(
+        (product_id, number): pk
+        for pk, product_id, number in Lot.objects.filter(
             product_id__in={p for p, _n in wanted.values()}, number__in={n for _p, n in wanted.values()}
-        )
+        ).values_list("pk", "product_id", "number")
     }
-    missing = {key for key in wanted.values() if key not in existing}
-    created = Lot.objects.bulk_create(
-        [Lot(product_id=p, number=n, received_at=document.date, supplier=document.counterparty) for p, n in missing]
+    missing = sorted({key for key in wanted.values() if key not in existing})
+    ids = insert_rows(
+        Lot,
+        ["product", "number", "received_at", "supplier"],
+        [(p, n, document.date, document.counterparty_id) for p, n in missing],
+        returning=True,
     )
-    existing.update({(lot.product_id, lot.number): lot for lot in created})
+    existing.update(zip(missing, ids, strict=True))
     return {line_id: existing[key] for line_id, key in wanted.items()}
-
-
-def _receipt_lot(document: StockDocument, line: StockDocumentLine) -> Lot | None:
-    if not document.warehouse.is_fifo:
-        return None
-    number = line.lot_number or f"{document.number}/{line.position}"
-    lot, _created = Lot.objects.get_or_create(
-        product=line.product,
-        number=number,
-        defaults={"received_at": document.date, "supplier": document.counterparty},
-    )
-    return lot
 
 
 def _return_value(document: StockDocument, line: StockDocumentLine) -> Decimal:
     """A customer return comes back at the given price, else at the product's current cost here."""
     if line.value is not None:
         return line.value
-    balance = Balance.objects.filter(product=line.product, warehouse=document.warehouse).first()
+    balance = Balance.objects.filter(product_id=line.product_id, warehouse=document.warehouse).first()
     cost = balance.average_cost if balance is not None and balance.qty > 0 else None
     if cost is None or cost == 0:
         last = (
-            StockMove.objects.filter(product=line.product, unit_cost__isnull=False)
+            StockMove.objects.filter(product_id=line.product_id, unit_cost__isnull=False)
             .order_by("-posted_at", "-id")
             .values_list("unit_cost", flat=True)
             .first()
@@ -224,13 +225,18 @@ def _return_value(document: StockDocument, line: StockDocumentLine) -> Decimal:
 def _stocktake_specs(document: StockDocument) -> list[MoveSpec]:
     storage = storage_of(document.warehouse)
     adjustment = virtual_location(Location.Kind.ADJUSTMENT)
+    lines = list(document.lines.select_related("product", "lot"))
     # The book quantity is read under the same lock posting takes, so no move slips in between.
-    locked = lock_balances([(ln.product_id, document.warehouse_id) for ln in document.lines.all()])
+    locked = lock_balances([(ln.product_id, document.warehouse_id) for ln in lines])
     balances = {product_id: b for (product_id, _wh), b in locked.items()}
+
+    def book(line) -> Decimal:
+        return balances[line.product_id].qty if line.product_id in balances else Decimal("0")
+
+    lots = _receipt_lots(document, [line for line in lines if line.qty_base > book(line)])  # surpluses
     specs = []
-    for line in document.lines.select_related("product", "lot"):
-        book = balances[line.product_id].qty if line.product_id in balances else Decimal("0")
-        diff = line.qty_base - book
+    for line in lines:
+        diff = line.qty_base - book(line)
         if diff > 0:
             balance = balances.get(line.product_id)
             cost = line.price if line.price is not None else (balance.average_cost if balance is not None else 0)
@@ -250,7 +256,7 @@ def _stocktake_specs(document: StockDocument) -> list[MoveSpec]:
                     StockMove.Kind.ADJUSTMENT,
                     document.date,
                     input_value=money(diff * Decimal(cost)),
-                    lot=_receipt_lot(document, line),
+                    lot=lots.get(line.pk),
                     line=line,
                     document=document,
                 )
@@ -264,7 +270,7 @@ def _stocktake_specs(document: StockDocument) -> list[MoveSpec]:
                     adjustment,
                     StockMove.Kind.ADJUSTMENT,
                     document.date,
-                    lot=line.lot,
+                    lot=line.lot_id,
                     line=line,
                     document=document,
                 )
@@ -295,17 +301,17 @@ def document_post(*, actor, document: StockDocument) -> StockDocument:
         src, dst, kind = ROUTES[document.type]
         source, target = _place(document, src), _place(document, dst)
         specs = []
-        lines = list(document.lines.select_related("product", "lot", "reservation"))
+        lines = list(document.lines.select_related("reservation"))
         lots = _receipt_lots(document, lines) if document.type in INCOMING_TYPES else {}
         for line in lines:
             spec = MoveSpec(
-                line.product,
+                line.product_id,
                 line.qty_base,
                 source,
                 target,
                 kind,
                 document.date,
-                lot=line.lot,
+                lot=line.lot_id,
                 line=line,
                 document=document,
                 reservation=line.reservation,
@@ -315,14 +321,14 @@ def document_post(*, actor, document: StockDocument) -> StockDocument:
                 spec.lot = lots.get(line.pk)
             elif document.type == Type.CUSTOMER_RETURN:
                 spec.input_value = _return_value(document, line)
-                spec.lot = lots.get(line.pk) if line.lot is None else line.lot
+                spec.lot = lots.get(line.pk) if line.lot_id is None else line.lot_id
             specs.append(spec)
     if timezone.localdate(document.date) == timezone.localdate():
         # Dated today: the moves take the moment of posting (after the stock is locked), so that
         # documents posted one after another never count as backdated against each other.
         for spec in specs:
             spec.posted_at = None
-    post_moves(specs=specs, actor=actor)
+    post_moves_in_transaction(specs=specs, actor=actor)  # this function's transaction is the posting's
     document.state = State.POSTED
     document.posted_at = timezone.now()
     document.posted_by = actor
@@ -334,25 +340,31 @@ def document_post(*, actor, document: StockDocument) -> StockDocument:
 def reversal_specs(*, moves, document=None, transfer: bool = False) -> list[MoveSpec]:
     """The moves that undo `moves` (dated now): what went out comes back with its lots and costs,
     what came in goes out again exactly."""
+    moves = list(moves)
     specs = []
-    locations = {loc.pk: loc for loc in Location.objects.all()}
+    locations, _warehouses = places.get(
+        location_ids={pk for m in moves for pk in (m.from_location_id, m.to_location_id)}
+    )
+    consumed = defaultdict(list)  # issue move -> the layers it took, in order
+    for c in LayerConsumption.objects.filter(move__in=[m.pk for m in moves]).select_related("layer").order_by("id"):
+        consumed[c.move_id].append(c)
     for move in moves:
         src, dst = locations[move.from_location_id], locations[move.to_location_id]
         if src.is_storage and not dst.is_storage and not transfer:
             # Goods went out: bring each consumed layer back with its lot and cost.
-            pieces = list(LayerConsumption.objects.filter(move=move).select_related("layer").order_by("id"))
+            pieces = consumed[move.pk]
             if pieces:
                 for c in pieces:
                     specs.append(
                         MoveSpec(
-                            move.product,
+                            move.product_id,
                             c.qty,
                             dst,
                             src,
                             StockMove.Kind.REVERSAL,
                             None,
                             input_value=c.value,
-                            lot=c.layer.lot,
+                            lot=c.layer.lot_id,
                             reverses=move,
                             document=document,
                         )
@@ -360,7 +372,7 @@ def reversal_specs(*, moves, document=None, transfer: bool = False) -> list[Move
             else:
                 specs.append(
                     MoveSpec(
-                        move.product,
+                        move.product_id,
                         move.qty,
                         dst,
                         src,
@@ -376,14 +388,14 @@ def reversal_specs(*, moves, document=None, transfer: bool = False) -> list[Move
             fixed = move.value if not dst.warehouse.is_fifo and not src.is_storage else None
             specs.append(
                 MoveSpec(
-                    move.product,
+                    move.product_id,
                     move.qty,
                     dst,
                     src,
                     StockMove.Kind.REVERSAL,
                     None,
                     input_value=fixed,
-                    lot=move.lot,
+                    lot=move.lot_id,
                     reverses=move,
                     document=document,
                 )
@@ -404,9 +416,9 @@ def document_cancel(*, actor, document: StockDocument) -> StockDocument:
             % {"doc": document.number, "state": document.get_state_display()},
         )
     if document.state == State.POSTED:
-        moves = document.moves.filter(reverses__isnull=True).select_related("product").order_by("id")
+        moves = document.moves.filter(reverses__isnull=True).order_by("id")
         specs = reversal_specs(moves=moves, document=document, transfer=document.type == Type.TRANSFER)
-        post_moves(specs=specs, actor=actor)
+        post_moves_in_transaction(specs=specs, actor=actor)
     document.state = State.CANCELLED
     document.cancelled_at = timezone.now()
     document.save(update_fields=["state", "cancelled_at", "updated_at"])

@@ -19,7 +19,9 @@ Nothing is written when any move is refused: the whole batch is one transaction.
 
 from __future__ import annotations
 
+import functools
 import heapq
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +29,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Q, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from fabrika.audit.context import get_request_id
@@ -50,13 +53,16 @@ from ..models import (
     ValueGroup,
     Warehouse,
 )
+from .rows import insert_rows, update_rows
+from .warehouses import places
 
 ZERO = Decimal("0")
 
 
 @dataclass
 class MoveSpec:
-    """One move to post. `qty` is in the product's base unit."""
+    """One move to post. `qty` is in the product's base unit. Product, lot, line, document and
+    value group may be given as objects or as primary keys."""
 
     product: object
     qty: Decimal
@@ -67,7 +73,7 @@ class MoveSpec:
     # Incoming: the cost the move brings (receipt, count surplus). Outgoing, average warehouses only:
     # issue at exactly this value instead of the average (the reversal of a receipt).
     input_value: Decimal | None = None
-    lot: Lot | None = None  # issue: only this lot; incoming: the lot its layer belongs to
+    lot: Lot | int | None = None  # issue: only this lot; incoming: the lot its layer belongs to
     line: object = None
     document: object = None
     reverses: StockMove | None = None
@@ -87,15 +93,81 @@ class _Timeline:
     from_key: tuple | None  # None: from the very first move
     stock: object = None  # FifoStock or AverageStock
     entries: list = field(default_factory=list)  # moves to replay, in key order
-    old_layer_ids: list = field(default_factory=list)  # layers created at/after from_key (to replace)
     touched_layers: dict = field(default_factory=dict)  # pre-existing layer id -> Layer (remaining changes)
     new_layers: list = field(default_factory=list)  # (Layer, move)
     consumptions: list = field(default_factory=list)  # (move, Consumption)
     backdated: bool = False
+    # Open layers left unread (a timeline posted at its end that only receives, or whose issues take
+    # its oldest layers only): their quantity and value, which the balance row holds. `stock`
+    # holds the rest.
+    base_qty: Decimal = ZERO
+    base_value: Decimal = Decimal("0.00")
 
     @property
     def key(self):
         return (self.product_id, self.warehouse.pk)
+
+
+class _Fifo(FifoStock):
+    """FifoStock that keeps its total quantity as it goes and drops emptied layers by position.
+
+    The domain's FifoStock sums and rebuilds its layer list on every issue; replaying a long
+    timeline issues thousands of times over hundreds of open layers. Same results, same layers.
+    """
+
+    def __init__(self, layers=None):
+        super().__init__(layers)
+        self._qty = sum((layer.remaining_qty for layer in self.layers), ZERO)
+
+    def available(self, lot=None) -> Decimal:
+        return self._qty if lot is None else super().available(lot)
+
+    def receive(self, key, move, pieces):
+        created = super().receive(key, move, pieces)
+        self._qty += sum((layer.qty_in for layer in created), ZERO)
+        return created
+
+    def apply(self, plan) -> None:
+        layers = self.layers
+        for c in plan:
+            # Issues take the oldest layers (or a named lot's): the layer is near the front.
+            index = next(i for i, layer in enumerate(layers) if layer.key == c.layer_key)
+            layer = layers[index]
+            layer.remaining_qty -= c.qty
+            layer.remaining_value -= c.value
+            self._qty -= c.qty
+            if layer.remaining_qty == 0:
+                del layers[index]
+
+
+class _Row:
+    """A posted move read back for a replay: the fields the engine uses, without a model instance each."""
+
+    FIELDS = ("id", *StockMove.FACT_FIELDS, "value", "unit_cost", "settlement")
+    __slots__ = FIELDS
+
+    def __init__(self, values):
+        for name, value in zip(self.FIELDS, values, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def pk(self):
+        return self.id
+
+
+LAYER_COLUMNS = (
+    "id",
+    "product_id",
+    "warehouse_id",
+    "posted_at",
+    "move_id",
+    "piece",
+    "lot_id",
+    "qty_in",
+    "value_in",
+    "remaining_qty",
+    "remaining_value",
+)
 
 
 def _move_key(move: StockMove) -> tuple:
@@ -103,19 +175,20 @@ def _move_key(move: StockMove) -> tuple:
 
 
 def _check_periods(specs) -> None:
-    months = {timezone.localdate(s.posted_at).replace(day=1) for s in specs}
-    if not months:
+    """Refuse moves dated in a closed month, or before the latest closed month (a month after a
+    closed month is open; one before it is not). One query when nothing is refused."""
+    month_of = {t: timezone.localdate(t).replace(day=1) for t in {s.posted_at for s in specs}}
+    if not month_of:
         return
-    closed = Period.objects.filter(closed=True, start__in=months).order_by("start").first()
-    if closed is not None:
-        spec = next(s for s in specs if timezone.localdate(s.posted_at).replace(day=1) == closed.start)
-        raise PeriodClosed(closed, spec.posted_at)
-    # A month after a closed month is open; a month before the latest closed month is not.
     latest = Period.objects.filter(closed=True).order_by("-start").values_list("start", flat=True).first()
-    if latest is not None:
-        for spec in specs:
-            if timezone.localdate(spec.posted_at).replace(day=1) <= latest:
-                raise PeriodClosed(Period.objects.get(start=latest), spec.posted_at)
+    if latest is None or min(month_of.values()) > latest:
+        return
+    closed = Period.objects.filter(closed=True, start__in=set(month_of.values())).order_by("start").first()
+    if closed is not None:
+        spec = next(s for s in specs if month_of[s.posted_at] == closed.start)
+        raise PeriodClosed(closed, spec.posted_at)
+    spec = next(s for s in specs if month_of[s.posted_at] <= latest)
+    raise PeriodClosed(Period.objects.get(start=latest), spec.posted_at)
 
 
 def _sides(move: StockMove, locations: dict) -> list[tuple[str, int]]:
@@ -131,22 +204,83 @@ def _sides(move: StockMove, locations: dict) -> list[tuple[str, int]]:
     return sides
 
 
-def lock_balances(keys) -> dict[tuple, Balance]:
-    """Create missing balance rows, then lock them all in primary-key order."""
-    keys = sorted(set(keys))
-    Balance.objects.bulk_create([Balance(product_id=p, warehouse_id=w) for p, w in keys], ignore_conflicts=True)
-    cond = Q(pk__in=[])
-    by_product = defaultdict(list)
+def _select_balances(keys) -> dict[tuple, Balance]:
+    by_wh = defaultdict(list)
     for p, w in keys:
-        by_product[p].append(w)
-    for p, ws in by_product.items():
-        cond |= Q(product_id=p, warehouse_id__in=ws)
-    rows = Balance.objects.select_for_update().filter(cond).order_by("pk")
+        by_wh[w].append(p)
+    conds = [Q(warehouse_id=w, product_id__in=products) for w, products in by_wh.items()]
+    rows = Balance.objects.select_for_update().filter(functools.reduce(operator.or_, conds)).order_by("pk")
     return {(b.product_id, b.warehouse_id): b for b in rows}
+
+
+def lock_balances(keys) -> dict[tuple, Balance]:
+    """Lock the balance rows of `keys` in primary-key order, creating the missing ones.
+
+    The rows that exist are locked first (one query, the common case); missing rows are then
+    inserted (a concurrent insert of the same row waits for the other transaction) and locked.
+    """
+    keys = set(keys)
+    if not keys:
+        return {}
+    balances = _select_balances(keys)
+    missing = sorted(keys - set(balances))
+    if missing:
+        Balance.objects.bulk_create([Balance(product_id=p, warehouse_id=w) for p, w in missing], ignore_conflicts=True)
+        balances.update(_select_balances(set(missing)))
+    return balances
+
+
+def _pk(obj):
+    return getattr(obj, "pk", obj)
+
+
+MOVE_FIELDS = [*StockMove.FACT_FIELDS, "created_at", "created_by_id"]
+
+
+def _insert_moves(specs: list[MoveSpec], actor) -> list[StockMove]:
+    now = timezone.now()
+    actor_id = _pk(actor) if actor is not None and getattr(actor, "is_authenticated", True) else None
+    rows = []
+    for s in specs:
+        values = {
+            "product_id": _pk(s.product),
+            "qty": s.qty,
+            "from_location_id": s.from_location.pk,
+            "to_location_id": s.to_location.pk,
+            "lot_id": _pk(s.lot),
+            "posted_at": s.posted_at,
+            "document_id": _pk(s.document),
+            "line_id": _pk(s.line),
+            "kind": s.kind,
+            "input_value": s.input_value,
+            "reverses_id": _pk(s.reverses),
+            "value_group_id": _pk(s.value_group),
+            "value_share": s.value_share,
+            "created_at": now,
+            "created_by_id": actor_id,
+        }
+        rows.append(tuple(values[name] for name in MOVE_FIELDS))
+    ids = insert_rows(StockMove, MOVE_FIELDS, rows, returning=True)
+    # Model instances as a query would make them (positional, like Model.from_db): much cheaper
+    # than keyword arguments. The derived fields (value, unit_cost, settlement) start empty.
+    names = [f.attname for f in StockMove._meta.concrete_fields]
+    moves = []
+    for pk, row in zip(ids, rows, strict=True):
+        values = dict(zip(MOVE_FIELDS, row, strict=True), id=pk)
+        moves.append(StockMove.from_db(connection.alias, names, [values.get(name) for name in names]))
+    return moves
 
 
 @transaction.atomic
 def post_moves(*, specs: list[MoveSpec], actor=None) -> list[StockMove]:
+    return post_moves_in_transaction(specs=specs, actor=actor)
+
+
+def post_moves_in_transaction(*, specs: list[MoveSpec], actor=None) -> list[StockMove]:
+    """post_moves() for a caller that is itself one atomic block which fails as a whole when this
+    raises (a document's posting): the same, without a savepoint of its own."""
+    if not connection.in_atomic_block:
+        raise transaction.TransactionManagementError("post_moves_in_transaction() needs an atomic block.")
     if not specs:
         return []
     for spec in specs:
@@ -154,7 +288,7 @@ def post_moves(*, specs: list[MoveSpec], actor=None) -> list[StockMove]:
             raise InvalidMove("quantity must be positive", product=str(spec.product))
         if spec.from_location.pk == spec.to_location.pk:
             raise InvalidMove("a move needs two different places", product=str(spec.product))
-    locations = {loc.pk: loc for loc in Location.objects.all()}
+    locations, warehouses = places.get(location_ids={loc.pk for s in specs for loc in (s.from_location, s.to_location)})
     for s in specs:
         if s.value_share is not None and (
             s.value_group is None
@@ -175,28 +309,8 @@ def post_moves(*, specs: list[MoveSpec], actor=None) -> list[StockMove]:
         if s.posted_at is None:
             s.posted_at = now
     _check_periods(specs)
-    moves = StockMove.objects.bulk_create(
-        [
-            StockMove(
-                product_id=getattr(s.product, "pk", s.product),
-                qty=s.qty,
-                from_location=s.from_location,
-                to_location=s.to_location,
-                lot=s.lot,
-                posted_at=s.posted_at,
-                kind=s.kind,
-                document=s.document,
-                line=s.line,
-                reverses=s.reverses,
-                input_value=s.input_value,
-                value_group=s.value_group,
-                value_share=s.value_share,
-                created_by=actor,
-            )
-            for s in specs
-        ]
-    )
-    engine = _Engine(moves, specs, locations, balances)
+    moves = _insert_moves(specs, actor)
+    engine = _Engine(moves, specs, locations, balances, warehouses)
     engine.run()
     return moves
 
@@ -208,187 +322,257 @@ def replay_from_start(*, keys) -> list[Recosting]:
     The result must equal what incremental posting left (the property tests hold the engine to
     it); any difference is recorded as a Recosting with its changes.
     """
-    locations = {loc.pk: loc for loc in Location.objects.all()}
-    firsts = {}
-    for key in sorted(set(keys)):
-        storage_ids = [loc.pk for loc in locations.values() if loc.is_storage and loc.warehouse_id == key[1]]
-        first = (
-            StockMove.objects.filter(product_id=key[0])
-            .filter(Q(from_location_id__in=storage_ids) | Q(to_location_id__in=storage_ids))
-            .order_by("posted_at", "id")
-            .values_list("posted_at", "id")
-            .first()
-        )
-        if first is not None:
-            firsts[key] = tuple(first)
-    engine = _Engine([], [], locations, lock_balances(firsts))
-    for key, first in firsts.items():
-        engine._activate(key, first)
-    before = Recosting.objects.count()
+    locations, warehouses = places.get()
+    keys = set(keys)
+    storage = {loc.pk: loc.warehouse_id for loc in locations.values() if loc.is_storage}
+    wh_ids = {w for _p, w in keys}
+    ids = [pk for pk, w in storage.items() if w in wh_ids]
+    # The timelines that have moves (the others have nothing to replay), in one query.
+    places_moved = (
+        StockMove.objects.filter(product_id__in={p for p, _w in keys})
+        .filter(Q(from_location_id__in=ids) | Q(to_location_id__in=ids))
+        .values_list("product_id", "from_location_id", "to_location_id")
+        .distinct()
+    )
+    found = {(p, storage.get(loc)) for p, *locs in places_moved for loc in locs} & keys
+    engine = _Engine([], [], locations, lock_balances(found), warehouses)
+    for product_id, wh_id in sorted(found):
+        tl = _Timeline(product_id, warehouses[wh_id], None, backdated=True)
+        storage_ids = [pk for pk, w in storage.items() if w == wh_id]
+        tl.stock = engine._state_at(tl, storage_ids)
+        tl.entries = engine._entries_from(tl, storage_ids)
+        engine.timelines[tl.key] = tl
     engine._replay()
     engine._write()
-    return list(Recosting.objects.order_by("id")[before:])
+    return engine.recostings
 
 
-def _update_rows(model, fields: list[str], rows: list[tuple]) -> None:
-    """UPDATE many rows by primary key with one prepared statement (rows: field values..., pk)."""
-    if not rows:
-        return
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    model_fields = [model._meta.get_field(f) for f in fields]
-    assignments = ", ".join(f"{qn(f.column)} = %s" for f in model_fields)
-    params = [
-        [f.get_db_prep_save(v, connection) for f, v in zip(model_fields, row[:-1], strict=True)] + [row[-1]]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", params)
+NEW_LAYER_FIELDS = [
+    "product",
+    "warehouse",
+    "move",
+    "piece",
+    "lot",
+    "posted_at",
+    "qty_in",
+    "value_in",
+    "remaining_qty",
+    "remaining_value",
+]
 
 
 class _Engine:
-    def __init__(self, moves: list[StockMove], specs: list[MoveSpec], locations, balances):
+    def __init__(self, moves: list[StockMove], specs: list[MoveSpec], locations, balances, warehouses):
         self.moves = moves
         self.specs = {m.pk: s for m, s in zip(moves, specs, strict=True)}
         self.new_ids = {m.pk for m in moves}
         self.locations = locations
         self.balances = balances
-        self.warehouses = {w.pk: w for w in Warehouse.objects.all()}
+        self.warehouses = warehouses
         self.timelines: dict[tuple, _Timeline] = {}
         self.pieces: dict[int, tuple[Piece, ...]] = {}  # move id -> pieces its issue side produced
         self.values: dict[int, Decimal] = {}  # move id -> value computed in this run
         self.old_values: dict[int, Decimal | None] = {}
+        self.old_pieces: dict[int, tuple[Piece, ...]] = {}  # transfer issued in a replay -> layers it took before
         self.settlements: dict[int, Decimal] = {}
         self.products = {}
         self.open_layers = {}
+        self.partly_read: set[tuple] = set()  # timelines whose oldest open layers only were read
+        self.recostings: list[Recosting] = []  # what this run recorded
         self.group_values: dict[int, dict[int, Decimal]] = {}  # value group -> output move id -> value
         # Reservations shipped from by earlier moves of this batch (not yet written to their rows).
         self.reservations_used: dict[int, Decimal] = {}
         self.reserved_taken: dict[tuple, Decimal] = {}
+        self.sides: dict[int, list[tuple[str, int]]] = {}  # move id -> _sides(move)
+
+    def _sides(self, move: StockMove) -> list[tuple[str, int]]:
+        sides = self.sides.get(move.pk)
+        if sides is None:
+            sides = self.sides[move.pk] = _sides(move, self.locations)
+        return sides
 
     # -- set-up -----------------------------------------------------------------------------
     def run(self) -> None:
         first_key: dict[tuple, tuple] = {}
+        new_entries: dict[tuple, list[StockMove]] = defaultdict(list)
+        issued: dict[tuple, Decimal | None] = {}  # timeline -> what its new issues take (None: named lots)
         for move in self.moves:
-            for _direction, wh in _sides(move, self.locations):
+            for direction, wh in self._sides(move):
                 key = (move.product_id, wh)
+                new_entries[key].append(move)
+                if direction == "out":
+                    before = issued.get(key, ZERO)
+                    issued[key] = None if before is None or move.lot_id else before + move.qty
                 first_key[key] = min(first_key.get(key, _move_key(move)), _move_key(move))
-        self._preload_open_layers(first_key)
+        self._preload_open_layers(
+            {
+                key: need
+                for key, need in issued.items()
+                if self.warehouses[key[1]].is_fifo and not self._is_backdated(key, first_key[key])
+            }
+        )
         for key, from_key in first_key.items():
-            self._activate(key, from_key)
+            self._activate(key, from_key, entries=new_entries[key], lazy=key not in issued)
         self._replay()
         self._write()
 
-    def _activate(self, key: tuple, from_key: tuple) -> _Timeline:
+    def _is_backdated(self, key: tuple, from_key: tuple) -> bool:
+        # New moves get ids above every existing one, so a key at or before the last one means
+        # the timeline has moves after this point: they are replayed.
+        balance = self.balances.get(key)
+        if balance is None or balance.last_move_id is None:
+            return False
+        return from_key <= (balance.last_posted_at, balance.last_move_id)
+
+    def _activate(self, key: tuple, from_key: tuple, entries=None, lazy: bool = False) -> _Timeline:
+        """Start replaying `key` from `from_key`. `entries`: the new moves of the timeline when it
+        is posted at its end; `lazy`: they are all incoming, so the open layers need not be read."""
         product_id, wh_id = key
         balance = self.balances.get(key)
         if balance is None:  # joins during a cascade
             self.balances.update(lock_balances([key]))
             balance = self.balances[key]
         warehouse = self.warehouses[wh_id]
-        last = (balance.last_posted_at, balance.last_move_id) if balance.last_move_id else None
-        # New moves get ids above every existing one, so a key at or before the last one means
-        # the timeline has moves after this point: replay them.
-        backdated = last is not None and from_key <= last
+        backdated = self._is_backdated(key, from_key)
         if backdated and not warehouse.is_fifo:
             from_key = None  # the average is replayed from the first move (cheap: no layers)
         tl = _Timeline(product_id, warehouse, from_key, backdated=backdated)
-        storage_ids = [loc.pk for loc in self.locations.values() if loc.is_storage and loc.warehouse_id == wh_id]
         if not backdated:
-            tl.stock = self._current_state(tl, balance)
-            tl.entries = [
-                m
-                for m in self.moves
-                if m.product_id == product_id and any(w == wh_id for _d, w in _sides(m, self.locations))
-            ]
+            if lazy and warehouse.is_fifo:
+                tl.stock = _Fifo()
+                tl.base_qty, tl.base_value = balance.qty, balance.value
+            else:
+                tl.stock = self._current_state(tl, balance)
+            if entries is None:
+                entries = [
+                    m for m in self.moves if m.product_id == product_id and wh_id in (w for _d, w in self._sides(m))
+                ]
+            tl.entries = entries
         else:
+            storage_ids = [loc.pk for loc in self.locations.values() if loc.is_storage and loc.warehouse_id == wh_id]
             tl.stock = self._state_at(tl, storage_ids)
             tl.entries = self._entries_from(tl, storage_ids)
         self.timelines[key] = tl
         return tl
 
-    def _preload_open_layers(self, first_key: dict) -> None:
-        """The open FIFO layers of every timeline posted at its end, in one query."""
-        self.open_layers = defaultdict(list)
-        keys = [
-            key
-            for key, from_key in first_key.items()
-            if self.warehouses[key[1]].is_fifo
-            and not (
-                self.balances[key].last_move_id
-                and from_key <= (self.balances[key].last_posted_at, self.balances[key].last_move_id)
-            )
-        ]
-        if not keys:
+    def _preload_open_layers(self, needs: dict[tuple, Decimal | None]) -> None:
+        """The open FIFO layers that the new issues of timelines posted at their end may take, in one query.
+
+        `needs`: timeline -> the quantity its new issues take (None: all its open layers, for
+        issues of named lots). Oldest first, the layers up to that quantity are read; the rest stay
+        in the database untouched and count in `base_qty`/`base_value` (the balance row minus what
+        was read). New receipts of the batch come after all of them, so no issue of the batch can
+        reach past what was read while an unread layer remains.
+        """
+        self.open_layers = {}
+        self.partly_read = set()
+        if not needs:
             return
+        qn = connection.ops.quote_name
+        cond, params, need_cases, need_params = [], [], [], []
         by_wh = defaultdict(list)
-        for product_id, wh_id in keys:
+        for product_id, wh_id in needs:
             by_wh[wh_id].append(product_id)
-        cond = Q(pk__in=[])
         for wh_id, product_ids in by_wh.items():
-            cond |= Q(warehouse_id=wh_id, product_id__in=product_ids)
-        rows = CostLayer.objects.filter(cond, remaining_qty__gt=0).order_by("posted_at", "move_id", "piece")
-        for key in keys:
+            cond.append(f"(warehouse_id = %s AND product_id IN ({', '.join(['%s'] * len(product_ids))}))")
+            params += [wh_id, *product_ids]
+        for (product_id, wh_id), need in needs.items():
+            if need is not None:
+                need_cases.append("WHEN product_id = %s AND warehouse_id = %s THEN CAST(%s AS NUMERIC)")
+                need_params += [product_id, wh_id, need]
+        # The layers with less than the need before them (a running sum over the open layers, oldest
+        # first); all of them where the need is NULL (named lots).
+        need = f"CASE {' '.join(need_cases)} END" if need_cases else "NULL"
+        table = qn(CostLayer._meta.db_table)
+        sql = (
+            f"SELECT id FROM (SELECT id, product_id, warehouse_id, SUM(remaining_qty) OVER ("
+            f"PARTITION BY product_id, warehouse_id ORDER BY posted_at, move_id, piece "
+            f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before FROM {table} "
+            f"WHERE remaining_qty > 0 AND ({' OR '.join(cond)})) AS open_layers "
+            f"WHERE COALESCE(before < {need}, TRUE)"
+        )
+        rows = (
+            CostLayer.objects.filter(pk__in=RawSQL(sql, params + need_params))
+            .order_by("posted_at", "move_id", "piece")
+            .values_list(*LAYER_COLUMNS)
+        )
+        for key in needs:
             self.open_layers[key] = []
         for row in rows:
-            self.open_layers[(row.product_id, row.warehouse_id)].append(row)
+            self.open_layers[(row[1], row[2])].append(row)
+        for key, need in needs.items():
+            balance = self.balances[key]
+            read = sum((row[-2] for row in self.open_layers[key]), ZERO)
+            if read < balance.qty and (need is None or read < need):
+                # The running sum is a float on SQLite: should it ever stop short, read them all.
+                self.open_layers[key] = list(
+                    CostLayer.objects.filter(product_id=key[0], warehouse_id=key[1], remaining_qty__gt=0)
+                    .order_by("posted_at", "move_id", "piece")
+                    .values_list(*LAYER_COLUMNS)
+                )
+            elif read < balance.qty:
+                self.partly_read.add(key)
 
     def _current_state(self, tl: _Timeline, balance: Balance):
         if not tl.warehouse.is_fifo:
             return AverageStock(balance.qty, balance.value, balance.average_cost)
-        layers = self.open_layers.pop(tl.key, None)
-        if layers is None:
-            layers = CostLayer.objects.filter(
-                product_id=tl.product_id, warehouse=tl.warehouse, remaining_qty__gt=0
-            ).order_by("posted_at", "move_id", "piece")
-        stock = FifoStock([self._layer(row, row.remaining_qty, row.remaining_value) for row in layers])
+        rows = self.open_layers.pop(tl.key, None)
+        if rows is None:
+            rows = (
+                CostLayer.objects.filter(product_id=tl.product_id, warehouse=tl.warehouse, remaining_qty__gt=0)
+                .order_by("posted_at", "move_id", "piece")
+                .values_list(*LAYER_COLUMNS)
+            )
+        stock = _Fifo([self._layer(row, row[-2], row[-1]) for row in rows])
         for layer in stock.layers:
             tl.touched_layers[layer.row_id] = layer
+        if tl.key in self.partly_read:
+            # The layers left unread (see _preload_open_layers) are in the balance row: the base.
+            tl.base_qty = balance.qty - stock.qty
+            tl.base_value = balance.value - stock.value
         return stock
 
     @staticmethod
-    def _layer(row: CostLayer, remaining_qty, remaining_value) -> Layer:
-        layer = Layer(
-            (row.posted_at, row.move_id, row.piece),
-            row.move_id,
-            row.lot_id,
-            row.qty_in,
-            row.value_in,
-            remaining_qty,
-            remaining_value,
-        )
-        layer.row_id = row.pk
-        layer.db = (row.remaining_qty, row.remaining_value)
+    def _layer(row: tuple, remaining_qty, remaining_value) -> Layer:
+        """A domain layer from a LAYER_COLUMNS row."""
+        pk, _product, _wh, posted_at, move_id, piece, lot_id, qty_in, value_in, db_qty, db_value = row
+        layer = Layer((posted_at, move_id, piece), move_id, lot_id, qty_in, value_in, remaining_qty, remaining_value)
+        layer.row_id = pk
+        layer.db = (db_qty, db_value)
         return layer
-
-    def _before(self, from_key, prefix: str = "") -> Q:
-        t, mid = from_key
-        return Q(**{f"{prefix}posted_at__lt": t}) | Q(**{f"{prefix}posted_at": t, f"{prefix}id__lt": mid})
 
     def _state_at(self, tl: _Timeline, storage_ids):
         if not tl.warehouse.is_fifo:
             return AverageStock()  # replayed from the first move
+        if tl.from_key is None:
+            return _Fifo()  # from the first move: every layer is rebuilt
         t, mid = tl.from_key
         before_layer = Q(posted_at__lt=t) | Q(posted_at=t, move_id__lt=mid)
         base = CostLayer.objects.filter(product_id=tl.product_id, warehouse=tl.warehouse)
-        # Consumption of older layers by moves at/after from_key: given back to the state.
-        later = (
-            LayerConsumption.objects.filter(layer__product_id=tl.product_id, layer__warehouse=tl.warehouse)
-            .filter(Q(move__posted_at__gt=t) | Q(move__posted_at=t, move_id__gte=mid))
-            .values("layer_id")
-            .annotate(qty=Sum("qty"), value=Sum("value"))
+        # What moves at/after from_key took of the layers made before it: given back to the state.
+        later = LayerConsumption.objects.filter(
+            Q(move__posted_at__gt=t) | Q(move__posted_at=t, move_id__gte=mid),
+            Q(layer__posted_at__lt=t) | Q(layer__posted_at=t, layer__move_id__lt=mid),
+            layer__product_id=tl.product_id,
+            layer__warehouse=tl.warehouse,
         )
-        given_back = {row["layer_id"]: (row["qty"], row["value"]) for row in later}
-        rows = base.filter(before_layer).filter(Q(remaining_qty__gt=0) | Q(pk__in=list(given_back)))
+        given_back = {
+            row["layer_id"]: (row["qty"], row["value"])
+            for row in later.values("layer_id").annotate(qty=Sum("qty"), value=Sum("value"))
+        }
+        rows = base.filter(before_layer).filter(Q(remaining_qty__gt=0) | Q(pk__in=later.values("layer_id")))
         layers = []
-        for row in rows.order_by("posted_at", "move_id", "piece"):
-            qty, value = given_back.get(row.pk, (ZERO, ZERO))
-            layer = self._layer(row, row.remaining_qty + qty, row.remaining_value + value)
-            tl.touched_layers[row.pk] = layer
+        for row in rows.order_by("posted_at", "move_id", "piece").values_list(*LAYER_COLUMNS):
+            qty, value = given_back.get(row[0], (ZERO, ZERO))
+            layer = self._layer(row, row[-2] + qty, row[-1] + value)
+            tl.touched_layers[row[0]] = layer
             if layer.remaining_qty > 0:
                 layers.append(layer)
-        tl.old_layer_ids = list(base.exclude(before_layer).values_list("pk", flat=True))
-        return FifoStock(layers)
+        return _Fifo(layers)
+
+    def _transfer_out(self, move, tl: _Timeline) -> bool:
+        sides = self._sides(move)
+        return len(sides) == 2 and sides[0] == ("out", tl.warehouse.pk)
 
     def _entries_from(self, tl: _Timeline, storage_ids) -> list[StockMove]:
         qs = StockMove.objects.filter(product_id=tl.product_id).filter(
@@ -397,9 +581,30 @@ class _Engine:
         if tl.from_key is not None:
             t, mid = tl.from_key
             qs = qs.filter(Q(posted_at__gt=t) | Q(posted_at=t, id__gte=mid))
-        entries = [m for m in qs.order_by("posted_at", "id") if _sides(m, self.locations)]
+        entries = [_Row(row) for row in qs.order_by("posted_at", "id").values_list(*_Row.FIELDS)]
+        entries = [m for m in entries if self._sides(m)]
         for m in entries:
             self.old_values.setdefault(m.pk, m.value)
+        if tl.warehouse.is_fifo and any(self._transfer_out(m, tl) for m in entries):
+            # What the transfers issued from here took, layer by layer: a replay that takes other
+            # layers (another lot, another split) at the same total value still changes the receiving side.
+            rows = LayerConsumption.objects.filter(
+                move__product_id=tl.product_id,
+                move__from_location_id__in=storage_ids,
+                move__to_location__kind=Location.Kind.STORAGE,
+                layer__warehouse_id=tl.warehouse.pk,
+            )
+            if tl.from_key is not None:
+                t, mid = tl.from_key
+                rows = rows.filter(Q(move__posted_at__gt=t) | Q(move__posted_at=t, move_id__gte=mid))
+            old = defaultdict(list)
+            for move_id, qty, value, lot_id in rows.order_by("id").values_list(
+                "move_id", "qty", "value", "layer__lot_id"
+            ):
+                old[move_id].append(Piece(qty, value, lot_id))
+            for m in entries:
+                if self._transfer_out(m, tl):
+                    self.old_pieces.setdefault(m.pk, tuple(old[m.pk]))
         return entries
 
     # -- replay -----------------------------------------------------------------------------
@@ -412,7 +617,7 @@ class _Engine:
             tl = self.timelines[key]
             if cursors[key] < len(tl.entries):
                 move = tl.entries[cursors[key]]
-                direction = next(d for d, w in _sides(move, self.locations) if w == tl.warehouse.pk)
+                direction = next(d for d, w in self._sides(move) if w == tl.warehouse.pk)
                 # At the same move, the issuing side goes first: the receiving side takes its cost.
                 heapq.heappush(heap, (_move_key(move), 0 if direction == "out" else 1, key))
 
@@ -428,11 +633,13 @@ class _Engine:
             if order == 0:
                 self._issue(tl, move)
                 changed = move.pk in self.new_ids or self.values[move.pk] != self.old_values.get(move.pk)
-                # The receiving side of a transfer must see this cost, and so must the outputs of a
-                # production step that consumed it.
+                # The receiving side of a transfer must see this cost (and the layers it took: their
+                # lots and split), and so must the outputs of a production step that consumed it.
                 followers = []
-                target = next((w for d, w in _sides(move, self.locations) if d == "in"), None)
-                if target is not None:
+                target = next((w for d, w in self._sides(move) if d == "in"), None)
+                if target is not None and (
+                    changed or self.pieces[move.pk] != self.old_pieces.get(move.pk, self.pieces[move.pk])
+                ):
                     followers.append(((move.product_id, target), _move_key(move)))
                 if move.value_group_id is not None and changed:
                     self.group_values.pop(move.value_group_id, None)
@@ -441,7 +648,7 @@ class _Engine:
                             wh = self.locations[out.to_location_id].warehouse_id
                             followers.append(((out.product_id, wh), _move_key(out)))
                 for fkey, from_key in followers:
-                    if fkey not in self.timelines and changed:
+                    if fkey not in self.timelines:
                         self._activate(fkey, from_key)
                         cursors[fkey] = 0
                         push(fkey)
@@ -467,7 +674,7 @@ class _Engine:
                 lot = Lot.objects.get(pk=move.lot_id) if move.lot_id else None
                 raise InsufficientStock(
                     self._product(move.product_id),
-                    tl.warehouse,
+                    Warehouse.objects.get(pk=tl.warehouse.pk),  # its current name, not the cached one
                     exc.wanted,
                     exc.available,
                     lot=lot,
@@ -507,11 +714,15 @@ class _Engine:
             held = self.balances[tl.key].reserved - self.reserved_taken.get(tl.key, ZERO)
             if spec.reservation is not None:
                 held -= own_open
-        available = stock.available(move.lot_id) - held
+        available = stock.available(move.lot_id) + (tl.base_qty if move.lot_id is None else ZERO) - held
         if move.qty > available:
             lot = Lot.objects.get(pk=move.lot_id) if move.lot_id else None
             raise InsufficientStock(
-                self._product(move.product_id), tl.warehouse, move.qty, max(available, ZERO), lot=lot
+                self._product(move.product_id),
+                Warehouse.objects.get(pk=tl.warehouse.pk),
+                move.qty,
+                max(available, ZERO),
+                lot=lot,
             )
         if spec.reservation is not None:
             take = min(move.qty, own_open)
@@ -561,50 +772,62 @@ class _Engine:
 
     def _stored_pieces(self, move: StockMove, source_wh: int) -> tuple[Piece, ...]:
         if self.warehouses[source_wh].is_fifo:
-            rows = LayerConsumption.objects.filter(move=move, layer__warehouse_id=source_wh).select_related("layer")
+            rows = LayerConsumption.objects.filter(move_id=move.pk, layer__warehouse_id=source_wh).select_related(
+                "layer"
+            )
             return tuple(Piece(c.qty, c.value, c.layer.lot_id) for c in rows.order_by("id"))
         return (Piece(move.qty, move.value or Decimal("0.00"), None),)
 
     # -- write ------------------------------------------------------------------------------
     def _write(self) -> None:
         layer_rows = []
+        new_layers = []
         consumption_rows = []
         layer_updates = []
         for tl in self.timelines.values():
             if not tl.warehouse.is_fifo:
                 continue
-            if tl.old_layer_ids:
-                LayerConsumption.objects.filter(layer_id__in=tl.old_layer_ids).delete()
-                CostLayer.objects.filter(pk__in=tl.old_layer_ids).delete()
             if tl.backdated:
-                t, mid = tl.from_key
-                LayerConsumption.objects.filter(layer_id__in=list(tl.touched_layers)).filter(
-                    Q(move__posted_at__gt=t) | Q(move__posted_at=t, move_id__gte=mid)
-                ).delete()
+                # The replay rewrote everything from from_key on: what moves at/after it took (of
+                # any layer of the timeline), and the layers moves at/after it created. Derived
+                # rows, deleted without the collector's per-row checks (nothing else points at them).
+                later_moves, later_layers = Q(), Q()
+                if tl.from_key is not None:
+                    t, mid = tl.from_key
+                    later_moves = Q(move__posted_at__gt=t) | Q(move__posted_at=t, move_id__gte=mid)
+                    later_layers = Q(posted_at__gt=t) | Q(posted_at=t, move_id__gte=mid)
+                LayerConsumption.objects.filter(
+                    later_moves, layer__product_id=tl.product_id, layer__warehouse_id=tl.warehouse.pk
+                )._raw_delete(connection.alias)
+                CostLayer.objects.filter(
+                    later_layers, product_id=tl.product_id, warehouse_id=tl.warehouse.pk
+                )._raw_delete(connection.alias)
             for layer, move in tl.new_layers:
-                row = CostLayer(
-                    product_id=tl.product_id,
-                    warehouse=tl.warehouse,
-                    move=move,
-                    piece=layer.key[2],
-                    lot_id=layer.lot,
-                    posted_at=move.posted_at,
-                    qty_in=layer.qty_in,
-                    value_in=layer.value_in,
-                    remaining_qty=layer.remaining_qty,
-                    remaining_value=layer.remaining_value,
+                layer_rows.append(
+                    (
+                        tl.product_id,
+                        tl.warehouse.pk,
+                        move.pk,
+                        layer.key[2],
+                        layer.lot,
+                        move.posted_at,
+                        layer.qty_in,
+                        layer.value_in,
+                        layer.remaining_qty,
+                        layer.remaining_value,
+                    )
                 )
-                layer.row = row
-                layer_rows.append(row)
-        CostLayer.objects.bulk_create(layer_rows)
+                new_layers.append(layer)
+        for layer, pk in zip(
+            new_layers, insert_rows(CostLayer, NEW_LAYER_FIELDS, layer_rows, returning=True), strict=True
+        ):
+            layer.row_id = pk
         for tl in self.timelines.values():
             if not tl.warehouse.is_fifo:
                 continue
             ids_by_key = {layer.key: row_id for row_id, layer in tl.touched_layers.items()}
-            ids_by_key.update({layer.key: layer.row.pk for layer, _m in tl.new_layers})
-            for move, c in tl.consumptions:
-                layer_id = ids_by_key[c.layer_key]
-                consumption_rows.append(LayerConsumption(move=move, layer_id=layer_id, qty=c.qty, value=c.value))
+            ids_by_key.update({layer.key: layer.row_id for layer, _m in tl.new_layers})
+            consumption_rows += [(move.pk, ids_by_key[c.layer_key], c.qty, c.value) for move, c in tl.consumptions]
             # Layers that existed before this run: write those whose remainder changed. (The domain
             # mutates the layer objects in place, so they hold their final remainder; new layers
             # were inserted with theirs.)
@@ -613,8 +836,8 @@ class _Engine:
                 for row_id, layer in tl.touched_layers.items()
                 if (layer.remaining_qty, layer.remaining_value) != layer.db
             ]
-        _update_rows(CostLayer, ["remaining_qty", "remaining_value"], layer_updates)
-        LayerConsumption.objects.bulk_create(consumption_rows, batch_size=1000)
+        update_rows(CostLayer, ["remaining_qty", "remaining_value"], layer_updates)
+        insert_rows(LayerConsumption, ["move", "layer", "qty", "value"], consumption_rows)
         self._write_moves()
         self._write_balances()
 
@@ -634,7 +857,7 @@ class _Engine:
                 move.settlement = settlement
                 changed.append(move)
         # Derived fields only: the database guard lets the valuation engine write these.
-        _update_rows(
+        update_rows(
             StockMove,
             ["value", "unit_cost", "settlement"],
             [(m.value, m.unit_cost, m.settlement, m.pk) for m in changed],
@@ -661,13 +884,11 @@ class _Engine:
                 moves_changed=len(changes),
                 request_id=get_request_id() or "",
             )
-            RecostingChange.objects.bulk_create(
-                [
-                    RecostingChange(
-                        recosting=rec, move=m, old_value=self.old_values.get(m.pk), new_value=self.values[m.pk]
-                    )
-                    for m in changes
-                ]
+            self.recostings.append(rec)
+            insert_rows(
+                RecostingChange,
+                ["recosting", "move", "old_value", "new_value"],
+                [(rec.pk, m.pk, self.old_values.get(m.pk), self.values[m.pk]) for m in changes],
             )
 
     def _write_balances(self) -> None:
@@ -688,8 +909,8 @@ class _Engine:
         rows = []
         for key, tl in self.timelines.items():
             balance = self.balances[key]
-            balance.qty = tl.stock.qty
-            balance.value = tl.stock.value
+            balance.qty = tl.base_qty + tl.stock.qty
+            balance.value = tl.base_value + tl.stock.value
             if tl.warehouse.is_fifo:
                 balance.average_cost = unit_cost(balance.value, balance.qty) if balance.qty else Decimal("0")
             else:
@@ -701,4 +922,4 @@ class _Engine:
                 balance.last_posted_at, balance.last_move_id = last
             rows.append(balance)
         fields = ["qty", "reserved", "value", "average_cost", "last_posted_at", "last_move_id"]
-        _update_rows(Balance, fields, [tuple(getattr(b, f) for f in fields) + (b.pk,) for b in rows])
+        update_rows(Balance, fields, [tuple(getattr(b, f) for f in fields) + (b.pk,) for b in rows])

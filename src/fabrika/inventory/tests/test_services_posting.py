@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from fabrika.catalog.models import Product, Unit
 from fabrika.inventory.errors import InsufficientStock
-from fabrika.inventory.models import Balance, CostLayer, Location, Recosting, StockMove
-from fabrika.inventory.services.posting import MoveSpec, post_moves
+from fabrika.inventory.models import Balance, CostLayer, Location, Lot, Recosting, StockMove
+from fabrika.inventory.services.posting import MoveSpec, post_moves, replay_from_start
 from fabrika.inventory.services.warehouses import storage_of, virtual_location, warehouse_create
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def avg():
     return warehouse_create(actor=None, data={"code": "AVG", "name": "Workshop", "valuation": "average"})
 
 
-def receive(product, wh, qty, value, at=None):
+def receive(product, wh, qty, value, at=None, lot=None):
     [move] = post_moves(
         specs=[
             MoveSpec(
@@ -42,6 +42,7 @@ def receive(product, wh, qty, value, at=None):
                 StockMove.Kind.RECEIPT,
                 at,
                 input_value=D(value),
+                lot=lot,
             )
         ]
     )
@@ -136,3 +137,25 @@ def test_backdated_issue_that_would_go_negative_is_refused(product, fifo):
     with pytest.raises(InsufficientStock):
         ship(product, fifo, "5", at=now - timedelta(hours=1))
     assert balance(product, fifo).qty == D("2")
+
+
+def test_backdated_receipt_changes_the_layers_a_transfer_carried_at_the_same_cost(product, fifo):
+    """Found by the ledger's property test: a replay that makes a transfer take other layers (other
+    lots) at the same total value must still rebuild the receiving side."""
+    branch = warehouse_create(actor=None, data={"code": "B", "name": "Branch", "valuation": "fifo"})
+    now = timezone.now()
+    first = Lot.objects.create(product=product, number="A", received_at=now)
+    receive(product, fifo, 9, "90.00", at=now - timedelta(days=2), lot=first)
+    post_moves(
+        specs=[MoveSpec(product, D(4), storage_of(fifo), storage_of(branch), "transfer", now - timedelta(days=1))]
+    )
+    # Two more of lot B at the same unit cost, dated before everything: the transfer now takes 2 of B and
+    # 2 of A, still 40.00 in all.
+    older = Lot.objects.create(product=product, number="B", received_at=now)
+    receive(product, fifo, 2, "20.00", at=now - timedelta(days=3), lot=older)
+    layers = CostLayer.objects.filter(warehouse=branch).order_by("piece")
+    assert [(lr.lot.number, lr.qty_in, lr.value_in) for lr in layers] == [
+        ("B", D(2), D("20.00")),
+        ("A", D(2), D("20.00")),
+    ]
+    assert replay_from_start(keys=[(product.pk, fifo.pk), (product.pk, branch.pk)]) == []

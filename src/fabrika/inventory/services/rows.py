@@ -1,0 +1,93 @@
+"""Many rows in one statement, for the ledger's hot path.
+
+Django's bulk_create and bulk_update spend more time building statements than the database
+spends running them (per object and per field); posting writes a few hundred rows per document.
+These two helpers write plain tuples: ints, strings, decimals and None go to the driver as they
+are (the same values Django would send), anything else (datetimes) through the field's own
+preparation. No signals are sent: they are for derived ledger rows, which keep their own audit.
+"""
+
+from decimal import Decimal
+
+from django.db import connection
+
+PLAIN = (int, str, Decimal, type(None))
+
+
+def _prepare(model_fields, row, prepared: dict) -> list:
+    """The row's values for the driver; `prepared` memoizes the others (a batch repeats its datetimes)."""
+    out = []
+    for f, v in zip(model_fields, row, strict=True):
+        if not isinstance(v, PLAIN):
+            key = (f.attname, v)
+            if key not in prepared:
+                prepared[key] = f.get_db_prep_save(v, connection)
+            v = prepared[key]
+        out.append(v)
+    return out
+
+
+def insert_rows(model, fields: list[str], rows: list[tuple], *, returning: bool = False) -> list[int]:
+    """INSERT `rows` (values in the order of `fields`) in multi-row statements.
+
+    Returns the new primary keys in row order when `returning` (as bulk_create does, through
+    RETURNING on PostgreSQL and SQLite ≥ 3.35). On PostgreSQL the rows go as one array per column
+    through UNNEST, as Django's own bulk_create sends them: a short statement that the driver
+    parses once and the server plans fast, whatever the number of rows.
+    """
+    if not rows:
+        return []
+    qn = connection.ops.quote_name
+    model_fields = [model._meta.get_field(f) for f in fields]
+    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in model_fields)}) "
+    suffix = f" RETURNING {qn(model._meta.pk.column)}" if returning else ""
+    prepared = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            types = [f.db_type(connection).split("(")[0] for f in model_fields]
+            arrays = [
+                list(column) for column in zip(*(_prepare(model_fields, row, prepared) for row in rows), strict=True)
+            ]
+            unnest = ", ".join(f"(%s)::{t}[]" for t in types)
+            cursor.execute(f"{head}SELECT * FROM UNNEST({unnest}){suffix}", arrays)
+            return [r[0] for r in cursor.fetchall()] if returning else []
+        placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        batch = max(1, connection.ops.bulk_batch_size(model_fields, rows))
+        ids = []
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            params = []
+            for row in chunk:
+                params += _prepare(model_fields, row, prepared)
+            cursor.execute(f"{head}VALUES {', '.join([placeholder] * len(chunk))}{suffix}", params)
+            if returning:
+                ids += [r[0] for r in cursor.fetchall()]
+        return ids
+
+
+def update_rows(model, fields: list[str], rows: list[tuple]) -> None:
+    """UPDATE many rows by primary key (rows: field values..., pk): on PostgreSQL one statement
+    joined to the new values as arrays (UNNEST), elsewhere one prepared statement run for each row."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    pk = qn(model._meta.pk.column)
+    model_fields = [model._meta.get_field(f) for f in fields]
+    prepared = {}
+    params = [_prepare(model_fields, row[:-1], prepared) + [row[-1]] for row in rows]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            types = [f.db_type(connection).split("(")[0] for f in model_fields]
+            types.append(model._meta.pk.rel_db_type(connection))
+            names = [f"v{i}" for i in range(len(types))]
+            unnest = ", ".join(f"(%s)::{t}[]" for t in types)
+            assignments = ", ".join(f"{qn(f.column)} = v.{n}" for f, n in zip(model_fields, names, strict=False))
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM UNNEST({unnest}) AS v({', '.join(names)}) "
+                f"WHERE {table}.{pk} = v.{names[-1]}",
+                [list(column) for column in zip(*params, strict=True)],
+            )
+            return
+        assignments = ", ".join(f"{qn(f.column)} = %s" for f in model_fields)
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", params)
