@@ -293,28 +293,37 @@ def _warehouse_names() -> dict[int, str]:
     return dict(Warehouse.objects.values_list("pk", "name"))
 
 
-def _rows_from_positions(pos: dict, *, include_zero: bool = False) -> list[StockRow]:
-    products = _products({p for p, _w in pos})
-    paths = group_paths()
-    warehouses = _warehouse_names()
-    rows = []
-    for (product_id, warehouse_id), (qty, value) in pos.items():
-        if not include_zero and qty == 0 and value == 0:
-            continue
-        code, name, unit, group_id = products[product_id]
-        rows.append(
-            StockRow(
-                product_id,
-                code,
-                name,
-                unit,
-                paths.get(group_id, ""),
-                warehouse_id,
-                warehouses[warehouse_id],
-                qty,
-                value,
-            )
+class _RowMaker:
+    """StockRows for (product id, warehouse id) positions: product and warehouse names read once."""
+
+    def __init__(self, product_ids):
+        self.products = _products(product_ids)
+        self.paths = group_paths()
+        self.warehouses = _warehouse_names()
+
+    def row(self, product_id: int, warehouse_id: int, qty: Decimal, value: Decimal, **extra) -> StockRow:
+        code, name, unit, group_id = self.products[product_id]
+        return StockRow(
+            product_id,
+            code,
+            name,
+            unit,
+            self.paths.get(group_id, ""),
+            warehouse_id,
+            self.warehouses[warehouse_id],
+            qty,
+            value,
+            **extra,
         )
+
+
+def _rows_from_positions(pos: dict, *, include_zero: bool = False) -> list[StockRow]:
+    make = _RowMaker({p for p, _w in pos})
+    rows = [
+        make.row(product_id, warehouse_id, qty, value)
+        for (product_id, warehouse_id), (qty, value) in pos.items()
+        if include_zero or qty != 0 or value != 0
+    ]
     rows.sort(key=lambda r: (r.code, r.warehouse, r.warehouse_id))
     return rows
 
@@ -429,24 +438,16 @@ def _stock_by_lot(scope: Scope, at: datetime | None, *, include_zero: bool) -> l
             "pk", "number", "received_at"
         )
     }
-    products = _products({k[0] for k in lots})
-    paths = group_paths()
-    warehouses = _warehouse_names()
+    make = _RowMaker({k[0] for k in lots})
     rows = []
     for (product_id, warehouse_id, lot_id), (qty, value) in lots.items():
         if warehouse_id not in fifo_ids or (not include_zero and qty == 0 and value == 0):
             continue
-        code, name, unit, group_id = products[product_id]
         number, received = lot_info.get(lot_id, ("", None))
         rows.append(
-            StockRow(
+            make.row(
                 product_id,
-                code,
-                name,
-                unit,
-                paths.get(group_id, ""),
                 warehouse_id,
-                warehouses[warehouse_id],
                 qty,
                 value,
                 reserved=held.get((product_id, warehouse_id, lot_id), ZERO) if at is None else None,
