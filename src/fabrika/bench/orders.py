@@ -297,7 +297,8 @@ def bench_pages(n: int) -> None:
     orders = reverse("sales:order-list")
     _time_page(client, orders, f"Order list, first page ({count} orders)")
     _time_page(client, orders + "?state=confirmed", f"Order list filtered by state ({count} orders)")
-    _time_page(client, orders + "?q=Customer%201234", f"Order list searched by customer ({count} orders)")
+    _time_page(client, orders + "?q=Customer%201234", f"Order list searched by customer name ({count} orders)")
+    _time_page(client, orders + f"?q={n // 2:07d}", f"Order list searched by number ({count} orders)")
     _time_page(client, orders + "?sort=-total", f"Order list sorted by total ({count} orders)")
     middle = SalesOrder.objects.order_by("pk")[n // 2]
     _time_page(client, middle.get_absolute_url(), f"Order card ({count} orders)")

@@ -41,3 +41,18 @@ def test_the_order_list_carries_only_the_chosen_customer(shop, make_order):
     page = client.get(reverse("sales:order-list"), {"counterparty": shop.customer.pk}).content.decode()
     assert f'<option value="{shop.customer.pk}" selected>Robokids School of Robotics</option>' in page
     assert "Linz Youth Robotics Club" not in page
+
+
+def test_the_list_search_finds_orders_by_customer_name_or_number(shop, make_order):
+    robokids = make_order()
+    linz = make_order(counterparty=shop.other_customer)
+    client = client_for(shop.manager)
+
+    def found(text):
+        page = client.get(reverse("sales:order-list"), {"q": text}).content.decode()
+        return {o.number for o in (robokids, linz) if o.number in page}
+
+    assert found("robokids") == {robokids.number}
+    assert found("youth LINZ") == {linz.number}  # every word, any order, any case
+    assert found(linz.number[-5:]) == {linz.number}  # words with digits: the numbers too
+    assert found("robokids linz") == set()
