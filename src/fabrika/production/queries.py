@@ -37,9 +37,9 @@ def id_list(ids):
     of components): an array on PostgreSQL, a JSON array read by `json_each` on SQLite."""
     ids = list(ids)
     if len(ids) > 100 and connection.vendor == "postgresql":  # as text: psycopg adapts a list item by item
-        return RawSQL("SELECT unnest(%s::bigint[])", ("{" + ",".join(str(int(i)) for i in ids) + "}",))
+        return RawSQL("SELECT unnest(%s::bigint[])", ("{" + ",".join(map(str, map(int, ids))) + "}",))
     if len(ids) > 100 and connection.vendor == "sqlite":
-        return RawSQL("SELECT value FROM json_each(%s)", (json.dumps([int(i) for i in ids]),))
+        return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(list(map(int, ids))),))
     return ids
 
 

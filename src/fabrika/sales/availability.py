@@ -103,15 +103,16 @@ class Analysis:
 class _Pools:
     """Free stock and open supply, shared by every line of the analysis."""
 
-    def __init__(self, order: SalesOrder, product_ids: set[int], as_of: date, with_supply: bool):
+    def __init__(self, order: SalesOrder, product_ids, as_of: date, with_supply: bool):
+        """`product_ids`: as `production.queries.id_list` gives them (one parameter for thousands)."""
         wh = order.warehouse_id
         self.free: dict[int, Decimal] = defaultdict(Decimal)
-        balances = Balance.objects.filter(product_id__in=pq.id_list(product_ids), warehouse_id=wh)
+        balances = Balance.objects.filter(product_id__in=product_ids, warehouse_id=wh)
         for pid, qty, reserved in balances.values_list("product_id", "qty", "reserved"):
             self.free[pid] = qty - reserved
         committed = OrderLine.objects.filter(
             role=OrderLine.Role.INPUT,
-            product_id__in=pq.id_list(product_ids),
+            product_id__in=product_ids,
             order__state__in=OPEN,
             order__input_warehouse_id=wh,
         ).select_related("order")
@@ -129,7 +130,7 @@ class _Pools:
             line_type = ContentType.objects.get_for_model(SalesOrderLine)
             orders = ProductionOrder.objects.filter(
                 state__in=OPEN,
-                product_id__in=pq.id_list(product_ids),
+                product_id__in=product_ids,
                 output_warehouse_id=wh,
                 parent__isnull=True,
             ).exclude(source_type=line_type)
@@ -180,7 +181,7 @@ def _open_request_lines(product_ids, *, exclude_order=None, only_order=None):
     except ImportError:  # purchasing not installed
         return []
     rows = SupplierRequestLine.objects.filter(
-        product_id__in=pq.id_list(product_ids),
+        product_id__in=product_ids,
         request__state__in=[SupplierRequest.State.DRAFT, SupplierRequest.State.SENT, SupplierRequest.State.ORDERED],
     )
     order_type = ContentType.objects.get_for_model(SalesOrder)
@@ -203,9 +204,7 @@ def _open_request_lines(product_ids, *, exclude_order=None, only_order=None):
 
 def _lead_days(product_ids) -> dict[int, int]:
     return dict(
-        ProductionProfile.objects.filter(product_id__in=pq.id_list(product_ids)).values_list(
-            "product_id", "lead_time_days"
-        )
+        ProductionProfile.objects.filter(product_id__in=product_ids).values_list("product_id", "lead_time_days")
     )
 
 
@@ -229,8 +228,9 @@ def analyse(order: SalesOrder, *, as_of: date | None = None, with_supply: bool |
     ids = {line.product_id for line in lines}
     for boms in {id(g): g for g in graphs.values()}.values():
         ids |= set(boms) | {c.component for parts in boms.values() for c in parts}
-    pools = _Pools(order, ids, as_of, with_supply)
-    leads = _lead_days(ids)
+    wanted = pq.id_list(ids)  # one parameter for thousands of products, made once
+    pools = _Pools(order, wanted, as_of, with_supply)
+    leads = _lead_days(wanted)
     line_type = ContentType.objects.get_for_model(SalesOrderLine)
     reserved = dict(
         Reservation.objects.filter(source_type=line_type, source_id__in=[x.pk for x in lines], state="active")
