@@ -53,7 +53,7 @@ from ..models import (
     ValueGroup,
     Warehouse,
 )
-from .rows import insert_rows, update_rows
+from .rows import insert_rows, instances, update_rows
 from .warehouses import places
 
 ZERO = Decimal("0")
@@ -204,13 +204,18 @@ def _sides(move: StockMove, locations: dict) -> list[tuple[str, int]]:
     return sides
 
 
+BALANCE_FIELDS = [f.attname for f in Balance._meta.concrete_fields]
+
+
 def _select_balances(keys) -> dict[tuple, Balance]:
     by_wh = defaultdict(list)
     for p, w in keys:
         by_wh[w].append(p)
     conds = [Q(warehouse_id=w, product_id__in=products) for w, products in by_wh.items()]
     rows = Balance.objects.select_for_update().filter(functools.reduce(operator.or_, conds)).order_by("pk")
-    return {(b.product_id, b.warehouse_id): b for b in rows}
+    return {
+        (b.product_id, b.warehouse_id): b for b in instances(Balance, BALANCE_FIELDS, rows.values_list(*BALANCE_FIELDS))
+    }
 
 
 def lock_balances(keys) -> dict[tuple, Balance]:
@@ -261,14 +266,8 @@ def _insert_moves(specs: list[MoveSpec], actor) -> list[StockMove]:
         }
         rows.append(tuple(values[name] for name in MOVE_FIELDS))
     ids = insert_rows(StockMove, MOVE_FIELDS, rows, returning=True)
-    # Model instances as a query would make them (positional, like Model.from_db): much cheaper
-    # than keyword arguments. The derived fields (value, unit_cost, settlement) start empty.
-    names = [f.attname for f in StockMove._meta.concrete_fields]
-    moves = []
-    for pk, row in zip(ids, rows, strict=True):
-        values = dict(zip(MOVE_FIELDS, row, strict=True), id=pk)
-        moves.append(StockMove.from_db(connection.alias, names, [values.get(name) for name in names]))
-    return moves
+    # The derived fields (value, unit_cost, settlement) start empty.
+    return instances(StockMove, ["id", *MOVE_FIELDS], [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ preparation. No signals are sent: they are for derived ledger rows, which keep t
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models.base import ModelState
 
 PLAIN = (int, str, Decimal, type(None))
 
@@ -91,3 +92,21 @@ def update_rows(model, fields: list[str], rows: list[tuple]) -> None:
             return
         assignments = ", ".join(f"{qn(f.column)} = %s" for f in model_fields)
         cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", params)
+
+
+def instances(model, names: list[str], rows) -> list:
+    """Model instances of rows read or written here (`names`: the attnames of the row's values, the
+    other concrete fields None), made as unpickling makes them: no __init__, no init signals (the
+    ledger's models have no receivers for them). Posting makes hundreds per document."""
+    fields = [f.attname for f in model._meta.concrete_fields]
+    out = []
+    for row in rows:
+        obj = model.__new__(model)
+        values = dict.fromkeys(fields)
+        values.update(zip(names, row, strict=True))
+        obj.__dict__.update(values)
+        state = obj._state = ModelState()
+        state.adding = False
+        state.db = connection.alias
+        out.append(obj)
+    return out
