@@ -44,8 +44,8 @@ from fabrika.documents.tests.matrix_outbox import route_args as outbox_route_arg
 from fabrika.inventory.tests.matrix import route_args as inventory_route_args
 from fabrika.production.tests.matrix import route_args as production_route_args
 from fabrika.production.tests.matrix_print import route_args as production_print_route_args
-from fabrika.sales.tests.matrix import route_args as sales_route_args
 from fabrika.purchasing.tests.matrix import route_args as purchasing_route_args
+from fabrika.sales.tests.matrix import route_args as sales_route_args
 
 # Routes that may stay without a declared policy. Empty on purpose: a route that cannot carry
 # an `access_policy` (a view of Django itself) gets a thin wrapper that declares one, in the
