@@ -55,9 +55,11 @@ def test_sections_around_a_fixed_now(anna, acme):
 
     request = RequestFactory().get("/crm/my-day/")
     request.user = anna
-    sections = {s.key: s for s in sections_for(request, now=NOW)}
+    # Other apps add their own sections after these (sales: confirmed orders to look at).
+    crm_keys = ["overdue", "today", "upcoming", "reminders"]
+    sections = {s.key: s for s in sections_for(request, now=NOW) if s.key in crm_keys}
 
-    assert list(sections) == ["overdue", "today", "upcoming", "reminders"]
+    assert list(sections) == crm_keys
     assert subjects(sections["overdue"]) == ["Yesterday's call", "An hour ago"]
     assert subjects(sections["today"]) == ["This afternoon", "Late tonight"]
     assert subjects(sections["upcoming"]) == ["Tomorrow", "Friday with a reminder", "Reminder later", "In a week"]
