@@ -99,9 +99,8 @@ def test_two_stage_robots_cost_what_they_consumed_plus_operations(f):
 
     # Genealogy: the robots contain the first processor lot; a robot lot lists boards and processors.
     cpu_lots = list(f.p["CPU"].lots.order_by("received_at"))
-    [robot_lot] = queries.lots_containing(cpu_lots[0])[1:] or [None]
-    assert robot_lot.product == f.p["ROBOT"]
-    assert [lot.product.code for lot in queries.lots_containing(cpu_lots[0])] == ["BRAIN", "ROBOT"]
+    brain_lot, robot_lot = queries.lots_containing(cpu_lots[0])
+    assert (brain_lot.product.code, robot_lot.product.code) == ("BRAIN", "ROBOT")
     below = {(level, lot.product.code, qty) for level, lot, qty in queries.lots_consumed_by(robot_lot)}
     assert (2, "CPU", D(3)) in below and (2, "CPU", D(2)) in below and (1, "BRAIN", D(5)) in below
     assert (1, "BOLT", D(100)) in below and (2, "BOARD", D(5)) in below
