@@ -15,6 +15,7 @@
 import email
 import email.policy
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -219,6 +220,29 @@ def login(page, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     with page.expect_navigation():
         page.click("form button[type=submit]")
+
+
+def choose(box, text: str, option: str) -> None:
+    """Type `text` into a Tom Select box, click the option that shows `option`, and leave the
+    box chosen with its list closed.
+
+    The text goes in as one input event, so the box refreshes (and searches the server) once.
+    On a loaded machine a refresh or focus timer of the box can still open the list again
+    after the click; Escape closes it as a user would.
+    """
+    from playwright.sync_api import expect
+
+    wrapper = box.locator("xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' ts-wrapper ')]")
+    box.fill(text)
+    wrapper.locator(".ts-dropdown .option", has_text=option).first.click()
+    expect(wrapper.locator(".ts-control .item", has_text=option).first).to_be_attached()
+    open_list = re.compile(r"\bdropdown-active\b")
+    for _ in range(3):
+        box.page.wait_for_timeout(400)  # longer than the box's refresh throttle (300 ms)
+        if not open_list.search(wrapper.get_attribute("class") or ""):
+            return
+        box.press("Escape")
+    expect(wrapper).not_to_have_class(open_list)
 
 
 def screenshot(page, name: str) -> Path:

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 
 from fabrika.access.tests.factories import PASSWORD, make_user
-from fabrika.conftest import login, screenshot
+from fabrika.conftest import choose, login, screenshot
 from fabrika.documents.tests.printing_helpers import pdf_text
 from fabrika.inventory.models import Balance, StockDocument
 from fabrika.inventory.services import document_create, document_post, warehouse_create
@@ -18,8 +18,7 @@ pytestmark = pytest.mark.browser
 
 def fill_line(row, search: str, option: str, qty: str, price: str | None = None) -> None:
     """Choose a product in the line's search box (Tom Select) and type the quantity (and price)."""
-    row.locator(".ts-control input").first.fill(search)
-    row.page.locator(".ts-dropdown .option", has_text=option).first.click()
+    choose(row.locator(".ts-control input").first, search, option)
     row.locator("td.line-qty input").fill(qty)
     if price is not None:
         row.locator("td.line-price input").fill(price)
@@ -91,8 +90,7 @@ def test_storekeeper_ships_from_a_lot_through_the_form(page, live_server):
     page.select_option("#id_warehouse", str(main.pk))
     # The product box searches as one types (Tom Select loading from the search endpoint).
     row = page.locator("#line-rows tr.line-row").first
-    row.locator(".ts-control input").first.fill("bolt")
-    page.locator(".ts-dropdown .option", has_text="M3 — M3 bolt").first.click()
+    choose(row.locator(".ts-control input").first, "bolt", "M3 — M3 bolt")
     lot = row.locator("td.line-lot select")
     lot.locator("option", has_text="B (20)").wait_for(state="attached")  # the lots of the product arrived
     assert lot.locator("option").all_inner_texts() == ["any (FIFO)", "A (10)", "B (20)"]

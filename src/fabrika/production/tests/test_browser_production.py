@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from fabrika.access.tests.factories import PASSWORD, make_user
 from fabrika.catalog.models import Product, Unit
-from fabrika.conftest import login, screenshot
+from fabrika.conftest import choose, login, screenshot
 from fabrika.inventory.models import Balance, StockMove
 from fabrika.inventory.services import warehouse_create
 from fabrika.production.models import Bom, ProductionOrder, TechCard, WorkCentre
@@ -29,8 +29,7 @@ pytestmark = pytest.mark.browser
 
 def pick_product(row, text: str, label: str) -> None:
     """Type into a row's product box (Tom Select loading from the search) and choose `label`."""
-    row.locator(".ts-control input").first.fill(text)
-    row.page.locator(".ts-dropdown .option", has_text=label).first.click()
+    choose(row.locator(".ts-control input").first, text, label)
 
 
 def test_engineer_builds_a_bom_and_the_manager_makes_chairs(page, live_server):

@@ -1,27 +1,19 @@
 """A purchaser in headless Chromium: opens the journal, creates a request with two lines (supplier
 and products searched as one types), and e-mails it to the supplier (a real SMTP server)."""
 
-import re
 from decimal import Decimal as D
 
 import pytest
-from playwright.sync_api import expect
 
 from fabrika.access.tests.factories import PASSWORD
-from fabrika.conftest import attachments_of, login, screenshot
+from fabrika.conftest import attachments_of, choose, login, screenshot
 from fabrika.purchasing.models import SupplierRequest
 
 pytestmark = pytest.mark.browser
 
 
 def pick(page, control_id: str, text: str, option: str) -> None:
-    """Type into a Tom Select box, click the matching option, and wait for its list to close."""
-    wrapper = page.locator(f".ts-wrapper:has(#{control_id})")
-    box = page.locator(f"#{control_id}")
-    box.click()
-    box.press_sequentially(text, delay=30)
-    wrapper.locator(".ts-dropdown .option", has_text=option).first.click()
-    expect(wrapper).not_to_have_class(re.compile(r"\bdropdown-active\b"))
+    choose(page.locator(f"#{control_id}"), text, option)
 
 
 def test_purchaser_creates_a_request_with_two_lines_and_sends_it(page, smtp_server, purchaser, supplier, bolt, cable):

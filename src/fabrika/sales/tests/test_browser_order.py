@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from fabrika.access.tests.factories import PASSWORD
-from fabrika.conftest import login, screenshot
+from fabrika.conftest import choose, login, screenshot
 from fabrika.inventory.models import Balance
 from fabrika.sales.models import SalesOrder
 
@@ -21,8 +21,7 @@ def test_a_manager_enters_confirms_reserves_and_ships_part(page, shop, make_orde
 
     # The first line: search the robot as one types.
     row = page.locator("#line-rows tr.line-row").first
-    row.locator(".ts-control input").first.fill("R1")
-    page.locator(".ts-dropdown .option", has_text="R1 — Standard robot R1").first.click()
+    choose(row.locator(".ts-control input").first, "R1", "R1 — Standard robot R1")
     row.locator("td.line-qty input").fill("3")
 
     # The suggestions panel knows what this customer orders: one click adds the kit with its price.

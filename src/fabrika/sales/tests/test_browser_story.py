@@ -19,7 +19,7 @@ from django.utils import formats, timezone
 from playwright.sync_api import expect
 
 from fabrika.access.tests.factories import PASSWORD, make_user
-from fabrika.conftest import attachments_of, login, screenshot
+from fabrika.conftest import attachments_of, choose, login, screenshot
 from fabrika.crm import services as crm
 from fabrika.documents.tests.printing_helpers import pdf_text
 from fabrika.inventory.checks import check_ledger
@@ -178,8 +178,7 @@ def test_the_robokids_order_through_the_pages(page, factory, smtp_server):
         (("BOARD", "BOARD — Board", "5", "15.50"), ("CPU", "CPU — Cpu", "2", "26.00"))
     ):
         row = rows.nth(i)
-        row.locator(".ts-control input").first.fill(text)
-        page.locator(".ts-dropdown .option", has_text=label).first.click()
+        choose(row.locator(".ts-control input").first, text, label)
         row.locator("td.line-qty input").fill(qty)
         row.locator("td.line-price input").fill(price)
     screenshot(page, "sales-story-receipt")
@@ -249,8 +248,7 @@ def test_the_robokids_order_through_the_pages(page, factory, smtp_server):
     page.goto("/sales/orders/")
     expect(page.locator("#list-filters")).to_be_visible()
     box = page.locator("#list-filters .ts-control input").nth(1)  # the states, then the customer
-    box.fill("robokids")
-    page.locator(".ts-dropdown .option", has_text="Robokids School of Robotics").first.click()
+    choose(box, "robokids", "Robokids School of Robotics")
     with page.expect_navigation():
         page.press("#id_q", "Enter")
     table = page.locator("main table").inner_text()
