@@ -240,9 +240,26 @@ def _pk(obj):
 
 
 MOVE_FIELDS = [*StockMove.FACT_FIELDS, "created_at", "created_by_id"]
+DERIVED_FIELDS = ["value", "unit_cost", "settlement"]
 
 
-def _insert_moves(specs: list[MoveSpec], actor) -> list[StockMove]:
+def _allocate_move_ids(n: int) -> list[int]:
+    """Ids for `n` new moves, taken before the moves are written: the engine values them first,
+    so that each is inserted once, complete. PostgreSQL: from the id sequence. SQLite: after the
+    highest id, as SQLite itself would number them; a posting holds the database's write lock
+    from its start (BEGIN IMMEDIATE), so no other writer can take them."""
+    table = StockMove._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n])
+            return sorted(r[0] for r in cursor.fetchall())
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
+        top = cursor.fetchone()[0]
+    return list(range(top + 1, top + 1 + n))
+
+
+def _new_moves(specs: list[MoveSpec], actor) -> list[StockMove]:
+    """The moves of `specs` with their ids, not yet written (the engine writes them, valued)."""
     now = timezone.now()
     actor_id = _pk(actor) if actor is not None and getattr(actor, "is_authenticated", True) else None
     rows = []
@@ -265,9 +282,12 @@ def _insert_moves(specs: list[MoveSpec], actor) -> list[StockMove]:
             "created_by_id": actor_id,
         }
         rows.append(tuple(values[name] for name in MOVE_FIELDS))
-    ids = insert_rows(StockMove, MOVE_FIELDS, rows, returning=True)
+    ids = _allocate_move_ids(len(rows))
     # The derived fields (value, unit_cost, settlement) start empty.
-    return instances(StockMove, ["id", *MOVE_FIELDS], [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
+    moves = instances(StockMove, ["id", *MOVE_FIELDS], [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
+    for move in moves:
+        move._state.adding = True  # until the engine has written it
+    return moves
 
 
 @transaction.atomic
@@ -308,7 +328,7 @@ def post_moves_in_transaction(*, specs: list[MoveSpec], actor=None) -> list[Stoc
         if s.posted_at is None:
             s.posted_at = now
     _check_periods(specs)
-    moves = _insert_moves(specs, actor)
+    moves = _new_moves(specs, actor)
     engine = _Engine(moves, specs, locations, balances, warehouses)
     engine.run()
     return moves
@@ -581,6 +601,15 @@ class _Engine:
             t, mid = tl.from_key
             qs = qs.filter(Q(posted_at__gt=t) | Q(posted_at=t, id__gte=mid))
         entries = [_Row(row) for row in qs.order_by("posted_at", "id").values_list(*_Row.FIELDS)]
+        # The new moves are not written yet: they join the timeline from here.
+        entries += [
+            m
+            for m in self.moves
+            if m.product_id == tl.product_id
+            and tl.warehouse.pk in (w for _d, w in self._sides(m))
+            and (tl.from_key is None or _move_key(m) >= tl.from_key)
+        ]
+        entries.sort(key=_move_key)
         entries = [m for m in entries if self._sides(m)]
         for m in entries:
             self.old_values.setdefault(m.pk, m.value)
@@ -752,7 +781,8 @@ class _Engine:
     def _group_moves(self, group_id: int) -> list[StockMove]:
         cache = self.__dict__.setdefault("_groups", {})
         if group_id not in cache:
-            cache[group_id] = list(StockMove.objects.filter(value_group_id=group_id).order_by("posted_at", "id"))
+            written = list(StockMove.objects.filter(value_group_id=group_id))
+            cache[group_id] = sorted(written + [m for m in self.moves if m.value_group_id == group_id], key=_move_key)
         return cache[group_id]
 
     def _group_output_value(self, move: StockMove) -> Decimal:
@@ -779,6 +809,7 @@ class _Engine:
 
     # -- write ------------------------------------------------------------------------------
     def _write(self) -> None:
+        self._write_moves()
         layer_rows = []
         new_layers = []
         consumption_rows = []
@@ -837,10 +868,11 @@ class _Engine:
             ]
         update_rows(CostLayer, ["remaining_qty", "remaining_value"], layer_updates)
         insert_rows(LayerConsumption, ["move", "layer", "qty", "value"], consumption_rows)
-        self._write_moves()
         self._write_balances()
+        self._record_recostings()
 
     def _write_moves(self) -> None:
+        """Insert the new moves, valued; update the derived fields of replayed ones that changed."""
         changed = []
         by_id = {m.pk: m for m in self.moves}
         for tl in self.timelines.values():
@@ -850,20 +882,21 @@ class _Engine:
             move = by_id[move_id]
             # Only the run that replayed a move's receiving side knows its settlement.
             settlement = (self.settlements[move_id] or None) if move_id in self.settlements else move.settlement
-            if move.value != value or move.settlement != settlement:
+            if move.pk in self.new_ids or move.value != value or move.settlement != settlement:
                 move.value = value
                 move.unit_cost = unit_cost(value, move.qty)
                 move.settlement = settlement
-                changed.append(move)
+                if move.pk not in self.new_ids:
+                    changed.append(move)
+        # A move between two places of one warehouse changes no balance and takes no value.
+        fields = ["id", *MOVE_FIELDS, *DERIVED_FIELDS]
+        insert_rows(StockMove, fields, [tuple(getattr(m, f) for f in fields) for m in self.moves])
+        for move in self.moves:
+            move._state.adding = False
         # Derived fields only: the database guard lets the valuation engine write these.
-        update_rows(
-            StockMove,
-            ["value", "unit_cost", "settlement"],
-            [(m.value, m.unit_cost, m.settlement, m.pk) for m in changed],
-        )
-        self._record_recostings(by_id)
+        update_rows(StockMove, DERIVED_FIELDS, [(m.value, m.unit_cost, m.settlement, m.pk) for m in changed])
 
-    def _record_recostings(self, by_id) -> None:
+    def _record_recostings(self) -> None:
         for tl in self.timelines.values():
             if not tl.backdated:
                 continue
