@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fabrika.catalog.models import Product
 from fabrika.core.errors import ValidationFailed
@@ -35,6 +36,7 @@ from fabrika.production.domain import bom as dbom
 from fabrika.production.models import OrderLine, ProductionOrder, ProductionProfile
 
 from .models import SalesOrder, SalesOrderLine
+from .services._common import lock_order, require_open
 
 ZERO = Decimal("0")
 OPEN = [ProductionOrder.State.DRAFT, ProductionOrder.State.RELEASED, ProductionOrder.State.IN_PROGRESS]
@@ -357,6 +359,8 @@ def create_production(*, actor, order: SalesOrder) -> list[ProductionOrder]:
     orders for the short nodes). A line with its own BOM gets an order with that BOM."""
     from fabrika.production.services import order_create, orders_release
 
+    order = lock_order(order)
+    require_open(order, pgettext("nothing can be ... for it", "produced"))
     analysis = analyse(order)
     made = []
     for la in analysis.lines:
@@ -391,6 +395,8 @@ def create_requests(*, actor, order: SalesOrder):
     """Supplier requests (drafts, one per supplier) for what must be bought."""
     from fabrika.purchasing.services import requests_for_needs
 
+    order = lock_order(order)
+    require_open(order, pgettext("nothing can be ... for it", "ordered from suppliers"))
     analysis = analyse(order)
     needs = [
         {

@@ -1,5 +1,8 @@
 """Sales errors carry their numbers; the message is in the user's language."""
 
+from decimal import Decimal
+
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from fabrika.core.errors import DomainError
@@ -13,6 +16,11 @@ def num(value) -> str:
         value = value.normalize()
         return format(value.quantize(1) if value == value.to_integral_value() else value, "f")
     return str(value)
+
+
+def amount(value) -> str:
+    """Money as the user's language writes it: grouped, two decimals (13,803.00; 13 803,00)."""
+    return formats.number_format(Decimal(value), decimal_pos=2, use_l10n=True, force_grouping=True)
 
 
 class DiscountOverLimit(DomainError):
@@ -43,7 +51,7 @@ class PriceChangeNotAllowed(DomainError):
                 "Line %(line)s (%(product)s): the price list says %(list_price)s; a price of %(price)s "
                 "needs someone with the right to approve sales."
             )
-            % {"line": position, "product": product, "price": num(price), "list_price": num(list_price)},
+            % {"line": position, "product": product, "price": amount(price), "list_price": amount(list_price)},
             line=position,
             product=str(product),
             price=str(price),
@@ -154,7 +162,7 @@ class AdvanceRequired(DomainError):
         self.order, self.required, self.paid = order, required, paid
         super().__init__(
             _("%(number)s waits for its advance: %(required)s %(currency)s is due, %(paid)s is paid.")
-            % {"number": order.number, "required": num(required), "paid": num(paid), "currency": order.currency},
+            % {"number": order.number, "required": amount(required), "paid": amount(paid), "currency": order.currency},
             number=order.number,
             required=str(required),
             paid=str(paid),
@@ -170,8 +178,8 @@ class OverPayment(DomainError):
             _("%(number)s has %(open)s %(currency)s left to pay; %(wanted)s cannot go to it.")
             % {
                 "number": invoice.number,
-                "open": num(open_amount),
-                "wanted": num(wanted),
+                "open": amount(open_amount),
+                "wanted": amount(wanted),
                 "currency": invoice.currency,
             },
             invoice=invoice.number,
@@ -187,7 +195,7 @@ class OverAllocation(DomainError):
         self.payment_amount, self.wanted, self.left = payment_amount, wanted, left
         super().__init__(
             _("The payment has %(left)s left to allocate (of %(amount)s); %(wanted)s is more.")
-            % {"left": num(left), "amount": num(payment_amount), "wanted": num(wanted)},
+            % {"left": amount(left), "amount": amount(payment_amount), "wanted": amount(wanted)},
             amount=str(payment_amount),
             wanted=str(wanted),
             left=str(left),
@@ -203,9 +211,9 @@ class OverInvoiced(DomainError):
             _("%(number)s has %(left)s %(currency)s left to invoice (of %(total)s); %(wanted)s is more.")
             % {
                 "number": order.number,
-                "left": num(left),
-                "total": num(order.total),
-                "wanted": num(wanted),
+                "left": amount(left),
+                "total": amount(order.total),
+                "wanted": amount(wanted),
                 "currency": order.currency,
             },
             number=order.number,

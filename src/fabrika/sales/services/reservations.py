@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fabrika.audit.services import record_event
 from fabrika.core.errors import ValidationFailed
@@ -67,7 +68,7 @@ def _reserve(actor, order, line, qty, lot=None) -> Reservation:
 def order_reserve_line(*, actor, line: SalesOrderLine, qty: Decimal | None = None, lot=None) -> Reservation:
     """Hold `qty` (base units; default: all the line still needs) for an order line."""
     order = lock_order(line.order)
-    require_open(order, _("reserved"))
+    require_open(order, pgettext("nothing can be ... for it", "reserved"))
     line = SalesOrderLine.objects.select_related("product", "order").get(pk=line.pk, order=order)
     if not line.product.is_stocked:
         raise ValidationFailed(
@@ -92,7 +93,7 @@ def order_reserve(*, actor, order: SalesOrder, partial: bool = False) -> list[Re
     """Hold what every stocked line still needs. All or nothing (`InsufficientStock` names the first
     line that cannot be held in full), or with `partial` as much as there is free."""
     order = lock_order(order)
-    require_open(order, _("reserved"))
+    require_open(order, pgettext("nothing can be ... for it", "reserved"))
     lines = [ln for ln in order.lines.select_related("product", "order").order_by("position") if ln.product.is_stocked]
     balances = lock_balances([(ln.product_id, order.warehouse_id) for ln in lines])
     made = []

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fabrika.audit.services import record_event
 from fabrika.core.errors import IllegalTransition, ValidationFailed
@@ -115,7 +116,7 @@ def shipment_create(
 ) -> Shipment:
     """Ship (or plan to ship, `post=False`) quantities of an order's lines, in the lines' units."""
     order = lock_order(order)
-    require_open(order, _("shipped"))
+    require_open(order, pgettext("nothing can be ... for it", "shipped"))
     pairs = _grouped(order, lines)
     shipping_cost = Decimal(shipping_cost or 0)
     if shipping_cost < 0:
@@ -188,7 +189,7 @@ def shipment_post(*, actor, shipment: Shipment) -> Shipment:
             Shipment.State.SHIPPED,
             _("%(number)s is %(state)s already.") % {"number": shipment, "state": shipment.get_state_display().lower()},
         )
-    require_open(order, _("shipped"))
+    require_open(order, pgettext("nothing can be ... for it", "shipped"))
     _post(actor, order, shipment)
     return shipment
 

@@ -5,11 +5,14 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
+from django.utils import translation
 
 from fabrika.access.tests.factories import make_user, unique_username
+from fabrika.core.errors import IllegalTransition
 from fabrika.crm.tests.conftest import token_client
 from fabrika.production.models import ProductionOrder
 from fabrika.purchasing.models import SupplierRequest
+from fabrika.sales.availability import create_production
 from fabrika.sales.services import order_confirm, order_update, payment_terms_save
 
 from . import test_availability
@@ -122,6 +125,20 @@ def test_the_actions_answer_with_what_they_made(world):
     assert made[1]["parent"] == made[0]["id"]
     [line] = boss.get(url(order)).json()["lines"]
     assert (line["reserved"], line["in_production"], line["covered"]) == ("2", "10", True)
+
+
+def test_a_draft_order_gets_neither_production_nor_requests(world):
+    f, order, manager, today = world  # the world's order is a draft
+    boss = token_client(make_user(unique_username("olga"), ["sales_manager", "production_manager"]))
+    before = (row_counts(), ProductionOrder.objects.count(), SupplierRequest.objects.count())
+    for action, what in (("create-production", "produced"), ("create-requests", "ordered from suppliers")):
+        response = boss.post(url(order, action))
+        assert response.status_code == 409, action
+        assert response.json()["detail"] == f"{order.number} is draft: nothing can be {what} for it."
+    assert (row_counts(), ProductionOrder.objects.count(), SupplierRequest.objects.count()) == before
+    with translation.override("ru"), pytest.raises(IllegalTransition) as exc:
+        create_production(actor=manager, order=order)
+    assert str(exc.value) == f"{order.number} в состоянии «черновик»: по нему ничего нельзя произвести."
 
 
 def test_production_is_refused_while_the_advance_is_unpaid(world):

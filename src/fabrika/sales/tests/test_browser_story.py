@@ -135,7 +135,7 @@ def test_the_robokids_order_through_the_pages(page, factory, smtp_server):
     expect(page.locator("#create-requests")).to_have_count(0)  # nothing left to buy
     assert page.locator("#to-buy").inner_text() == "—"
     click_and_wait(page, "#create-production")
-    assert f"{order.number} waits for its advance: 13803 EUR is due, 0 is paid." in alerts(page)
+    assert f"{order.number} waits for its advance: 13,803.00 EUR is due, 0.00 is paid." in alerts(page)
     assert not ProductionOrder.objects.exists()
     screenshot(page, "sales-story-advance-required")
 

@@ -60,7 +60,7 @@ def test_advance_and_final_invoices_add_up_to_the_order_to_the_cent(shop, make_o
     before = row_counts()
     with pytest.raises(OverInvoiced) as exc:
         invoice_create(actor=shop.manager, order=order, amount=D("0.01"))
-    assert str(exc.value) == f"{order.number} has 0 EUR left to invoice (of 6906.91); 0.01 is more."
+    assert str(exc.value) == f"{order.number} has 0.00 EUR left to invoice (of 6,906.91); 0.01 is more."
     assert row_counts() == before
 
 
@@ -94,7 +94,7 @@ def test_payments_are_allocated_and_overpayment_refused_with_the_numbers(shop, m
             amount=D("2500"),
             allocations=[(first, D("2000.01"))],
         )
-    assert str(exc.value) == f"{first.number} has 2000 EUR left to pay; 2000.01 cannot go to it."
+    assert str(exc.value) == f"{first.number} has 2,000.00 EUR left to pay; 2,000.01 cannot go to it."
     assert exc.value.data == {"invoice": first.number, "wanted": "2000.01", "open": "2000.00"}
     with pytest.raises(OverAllocation) as exc:
         payment_create(
@@ -104,7 +104,7 @@ def test_payments_are_allocated_and_overpayment_refused_with_the_numbers(shop, m
             amount=D("100"),
             allocations=[(first, D("60")), (second, D("50"))],
         )
-    assert str(exc.value) == "The payment has 100 left to allocate (of 100); 110 is more."
+    assert str(exc.value) == "The payment has 100.00 left to allocate (of 100.00); 110.00 is more."
     with pytest.raises(ValidationFailed) as exc:
         payment_create(actor=shop.manager, counterparty=shop.customer, date=TODAY(), amount=D("-3"))
     with pytest.raises(ValidationFailed):
@@ -168,7 +168,7 @@ def test_the_advance_check_for_production(shop, make_order, half_and_half):
     before = row_counts()
     with pytest.raises(AdvanceRequired) as exc:
         order_check_advance(order=order)
-    assert str(exc.value) == f"{order.number} waits for its advance: 2610 EUR is due, 0 is paid."
+    assert str(exc.value) == f"{order.number} waits for its advance: 2,610.00 EUR is due, 0.00 is paid."
     with pytest.raises(AdvanceRequired):
         order_start_work(actor=shop.manager, order=order)
     assert row_counts() == before
@@ -217,3 +217,15 @@ def test_receivables_and_the_overdue_list(shop, make_order):
     assert receivable_totals(open_ones) == [
         {"currency": "EUR", "count": 2, "amount": D("1500.00"), "paid": D("100.00"), "open": D("1400.00")}
     ]
+
+
+def test_amounts_in_messages_are_written_as_the_language_writes_money():
+    from django.utils import translation
+
+    from fabrika.sales.errors import amount
+
+    expected = {"en": "13,803.00", "fr": "13\xa0803,00", "ru": "13\xa0803,00"}
+    for language, text in expected.items():
+        with translation.override(language):
+            assert amount(D("13803")) == text
+            assert amount(D("0")) == ("0.00" if language == "en" else "0,00")
