@@ -51,8 +51,16 @@ def format_for(doc_type: str) -> tuple[str, int]:
 
 def next_number(doc_type: str, *, on_date: date | None = None) -> str:
     """Take the next number of `doc_type` for the year of `on_date` (today by default)."""
+    return next_numbers(doc_type, 1, on_date=on_date)[0]
+
+
+def next_numbers(doc_type: str, n: int, *, on_date: date | None = None) -> list[str]:
+    """Take `n` consecutive numbers of `doc_type` at once (one row lock and one update for the
+    block: releasing a tree of production orders numbers all of them together)."""
     if not connection.in_atomic_block:
         raise RuntimeError("next_number() must run inside the transaction that creates the document")
+    if n <= 0:
+        return []
     prefix, padding = format_for(doc_type)
     year = (on_date or timezone.localdate()).year
     # Create the row if it is missing without racing: a concurrent creator's insert is ignored.
@@ -61,6 +69,7 @@ def next_number(doc_type: str, *, on_date: date | None = None) -> str:
     )
     with transaction.atomic():
         seq = NumberSequence.objects.select_for_update().get(doc_type=doc_type, year=year)
-        seq.last_number += 1
+        first = seq.last_number + 1
+        seq.last_number += n
         seq.save(update_fields=["last_number"])
-    return f"{prefix}-{year}-{seq.last_number:0{padding}d}"
+    return [f"{prefix}-{year}-{k:0{padding}d}" for k in range(first, first + n)]

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, transaction
 
 from fabrika.core.models import NumberFormat, NumberSequence
-from fabrika.core.numbering import REGISTRY, UnknownDocumentType, next_number, register
+from fabrika.core.numbering import REGISTRY, UnknownDocumentType, next_number, next_numbers, register
 
 JUNE = date(2026, 6, 15)
 
@@ -36,6 +36,16 @@ def test_each_type_has_its_own_sequence(widget_type):
     assert take(widget_type) == "WID-2026-001"
     assert take("deal") == "DEAL-2026-00002"
     assert take(widget_type) == "WID-2026-002"
+
+
+@pytest.mark.django_db
+def test_a_block_of_numbers_continues_the_sequence(widget_type):
+    assert take(widget_type) == "WID-2026-001"
+    with transaction.atomic():
+        block = next_numbers(widget_type, 3, on_date=date(2026, 6, 1))
+        assert next_numbers(widget_type, 0) == []
+    assert block == ["WID-2026-002", "WID-2026-003", "WID-2026-004"]
+    assert take(widget_type) == "WID-2026-005"
 
 
 @pytest.mark.django_db

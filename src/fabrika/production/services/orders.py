@@ -26,10 +26,8 @@ from fabrika.audit.context import get_actor, get_request_id
 from fabrika.audit.models import BusinessEvent
 from fabrika.audit.services import record_event
 from fabrika.catalog.models import Product
-from fabrika.core import numbering
 from fabrika.core.errors import IllegalTransition, ValidationFailed
-from fabrika.core.models import NumberSequence
-from fabrika.core.numbering import next_number
+from fabrika.core.numbering import next_number, next_numbers
 from fabrika.inventory.domain.money import money, split
 from fabrika.inventory.models import Location, Lot, StockMove, ValueGroup, Warehouse
 from fabrika.inventory.services import MoveSpec, post_moves, reversal_specs, storage_of, virtual_location
@@ -392,25 +390,6 @@ def _record_events(event: str, items: list[tuple], *, actor) -> None:
     )
 
 
-def _next_numbers(n: int) -> list[str]:
-    """`n` consecutive production order numbers at once: `numbering.next_number()` for a whole block
-    (the same row lock, one update instead of one per number)."""
-    if n == 0:
-        return []
-    if not connection.in_atomic_block:
-        raise RuntimeError("_next_numbers() must run inside the transaction that creates the orders")
-    prefix, padding = numbering.format_for("production_order")
-    year = timezone.localdate().year
-    NumberSequence.objects.bulk_create(
-        [NumberSequence(doc_type="production_order", year=year, last_number=0)], ignore_conflicts=True
-    )
-    seq = NumberSequence.objects.select_for_update().get(doc_type="production_order", year=year)
-    first = seq.last_number + 1
-    seq.last_number += n
-    seq.save(update_fields=["last_number"])
-    return [f"{prefix}-{year}-{k:0{padding}d}" for k in range(first, first + n)]
-
-
 @dataclass(frozen=True, slots=True)
 class _Line:
     """An input or output line of a child order being decided (what `remaining_need` reads)."""
@@ -558,7 +537,8 @@ class _Release:
     def write(self) -> None:
         """The decided child orders: numbered in the order they were decided, inserted level by level
         (parents first), each with its field-change record and "created" event, then their lines."""
-        for child, number in zip(self.created, _next_numbers(len(self.created)), strict=True):
+        numbers = next_numbers("production_order", len(self.created))
+        for child, number in zip(self.created, numbers, strict=True):
             child.number = number
         for depth in sorted(set(self.depth.values())):
             level = [c for c in self.created if self.depth[id(c)] == depth]
