@@ -306,21 +306,18 @@ def open_amounts_by_order(order_ids) -> dict[int, Decimal]:
 
 
 def order_search(queryset, text: str):
-    """Orders whose customer's name contains every word of `text`, or whose number does. The customers
-    are found first (a small table) and their orders through the customer index; the numbers are
-    looked at (a scan of every order) only when every word has a digit in it, as every number has."""
+    """Orders where every word of `text` is in the customer's name or in the number: "robokids",
+    "00017", "robokids 2026". The customers are found first (a small table) and their orders
+    through the customer index; the numbers are looked at (a scan of the orders) only for words
+    with a digit in them, as every number has."""
     from fabrika.crm.models import Counterparty
 
     words = text.split()
     if not words:
         return queryset
-    customers = Counterparty.objects.all()
     for word in words:
-        customers = customers.filter(name__icontains=word)
-    found = Q(counterparty_id__in=customers.values("pk"))
-    if all(any(ch.isdigit() for ch in word) for word in words):
-        numbers = Q()
-        for word in words:
-            numbers &= Q(number__icontains=word)
-        found |= numbers
-    return queryset.filter(found)
+        found = Q(counterparty_id__in=Counterparty.objects.filter(name__icontains=word).values("pk"))
+        if any(ch.isdigit() for ch in word):
+            found |= Q(number__icontains=word)
+        queryset = queryset.filter(found)
+    return queryset

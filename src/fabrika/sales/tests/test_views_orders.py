@@ -166,6 +166,13 @@ def test_the_list_filters_exports_and_keeps_its_query_count(shop, make_order, cl
     assert orders[0].number not in page and "Linz Youth Robotics Club" in page
     page = client.get(reverse("sales:order-list") + "?q=robokids").content.decode()
     assert orders[0].number in page and "Linz" not in page.split("<tbody>")[1]
+    # Words may match the customer or the number: "robokids" and the number's year and sequence.
+    year, sequence = orders[1].number.split("-")[-2:]
+    page = client.get(reverse("sales:order-list") + f"?q=robokids+{year}+{sequence}").content.decode()
+    rows = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert orders[1].number in rows and orders[0].number not in rows and "Linz" not in rows
+    page = client.get(reverse("sales:order-list") + f"?q=linz+{sequence}").content.decode()
+    assert orders[1].number not in page.split("<tbody>")[1].split("</tbody>")[0]
     export = client.get(reverse("sales:order-list") + "?export=csv&state=draft")
     rows = b"".join(export.streaming_content).decode("utf-8-sig").strip().splitlines()
     assert len(rows) == 1 + 23 and rows[0].startswith("Number,Date,State,Customer")
