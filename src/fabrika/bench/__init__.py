@@ -18,7 +18,7 @@ class Section:
 
 
 SECTIONS = {
-    "inventory": Section(),
+    "inventory": Section(parts=("posting", "backdated", "ledger")),
     "production": Section(
         parts=("workload", "bom", "release"), sized=("workload",), sizes=(10, 50, 200), quick_sizes=(3,)
     ),
