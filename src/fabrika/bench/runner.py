@@ -15,6 +15,8 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
+from fabrika.core.startup import settle  # noqa: E402
+
 from .common import RESULTS  # noqa: E402
 
 
@@ -27,6 +29,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     opts = parser.parse_args()
     call_command("migrate", verbosity=0)
+    settle()  # as the WSGI application does once it has started
     module = importlib.import_module(f"fabrika.bench.{opts.section}")
     module.run(opts.part, quick=opts.quick, size=opts.size)
     print(json.dumps(RESULTS))

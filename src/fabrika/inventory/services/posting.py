@@ -19,9 +19,7 @@ Nothing is written when any move is refused: the whole batch is one transaction.
 
 from __future__ import annotations
 
-import functools
 import heapq
-import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,7 +27,6 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Q, Sum
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from fabrika.audit.context import get_request_id
@@ -53,7 +50,7 @@ from ..models import (
     ValueGroup,
     Warehouse,
 )
-from .rows import insert_rows, instances, update_rows
+from .rows import insert_rows, instances, select_rows, update_rows
 from .warehouses import places
 
 ZERO = Decimal("0")
@@ -204,18 +201,28 @@ def _sides(move: StockMove, locations: dict) -> list[tuple[str, int]]:
     return sides
 
 
-BALANCE_FIELDS = [f.attname for f in Balance._meta.concrete_fields]
+BALANCE_FIELDS = tuple(f.attname for f in Balance._meta.concrete_fields)
 
 
-def _select_balances(keys) -> dict[tuple, Balance]:
+def _keys_condition(keys) -> tuple[str, list]:
+    """SQL (and its parameters) matching the rows of (product, warehouse) `keys`: one
+    `warehouse_id = … AND product_id IN (…)` per warehouse."""
     by_wh = defaultdict(list)
     for p, w in keys:
         by_wh[w].append(p)
-    conds = [Q(warehouse_id=w, product_id__in=products) for w, products in by_wh.items()]
-    rows = Balance.objects.select_for_update().filter(functools.reduce(operator.or_, conds)).order_by("pk")
-    return {
-        (b.product_id, b.warehouse_id): b for b in instances(Balance, BALANCE_FIELDS, rows.values_list(*BALANCE_FIELDS))
-    }
+    cond, params = [], []
+    for wh_id, product_ids in by_wh.items():
+        cond.append(f"(warehouse_id = %s AND product_id IN ({', '.join(['%s'] * len(product_ids))}))")
+        params += [wh_id, *product_ids]
+    return " OR ".join(cond), params
+
+
+def _select_balances(keys) -> dict[tuple, Balance]:
+    cond, params = _keys_condition(keys)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT {', '.join(BALANCE_FIELDS)} FROM {Balance._meta.db_table} WHERE {cond} ORDER BY id{lock}"
+    rows = select_rows(Balance, BALANCE_FIELDS, sql, params)
+    return {(b.product_id, b.warehouse_id): b for b in instances(Balance, BALANCE_FIELDS, rows)}
 
 
 def lock_balances(keys) -> dict[tuple, Balance]:
@@ -487,14 +494,8 @@ class _Engine:
         self.partly_read = set()
         if not needs:
             return
-        qn = connection.ops.quote_name
-        cond, params, need_cases, need_params = [], [], [], []
-        by_wh = defaultdict(list)
-        for product_id, wh_id in needs:
-            by_wh[wh_id].append(product_id)
-        for wh_id, product_ids in by_wh.items():
-            cond.append(f"(warehouse_id = %s AND product_id IN ({', '.join(['%s'] * len(product_ids))}))")
-            params += [wh_id, *product_ids]
+        cond, params = _keys_condition(needs)
+        need_cases, need_params = [], []
         for (product_id, wh_id), need in needs.items():
             if need is not None:
                 need_cases.append("WHEN product_id = %s AND warehouse_id = %s THEN CAST(%s AS NUMERIC)")
@@ -502,19 +503,15 @@ class _Engine:
         # The layers with less than the need before them (a running sum over the open layers, oldest
         # first); all of them where the need is NULL (named lots).
         need = f"CASE {' '.join(need_cases)} END" if need_cases else "NULL"
-        table = qn(CostLayer._meta.db_table)
+        columns = ", ".join(LAYER_COLUMNS)
         sql = (
-            f"SELECT id FROM (SELECT id, product_id, warehouse_id, SUM(remaining_qty) OVER ("
+            f"SELECT {columns} FROM (SELECT {columns}, SUM(remaining_qty) OVER ("
             f"PARTITION BY product_id, warehouse_id ORDER BY posted_at, move_id, piece "
-            f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before FROM {table} "
-            f"WHERE remaining_qty > 0 AND ({' OR '.join(cond)})) AS open_layers "
-            f"WHERE COALESCE(before < {need}, TRUE)"
+            f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before FROM {CostLayer._meta.db_table} "
+            f"WHERE remaining_qty > 0 AND ({cond})) AS open_layers "
+            f"WHERE COALESCE(before < {need}, TRUE) ORDER BY posted_at, move_id, piece"
         )
-        rows = (
-            CostLayer.objects.filter(pk__in=RawSQL(sql, params + need_params))
-            .order_by("posted_at", "move_id", "piece")
-            .values_list(*LAYER_COLUMNS)
-        )
+        rows = select_rows(CostLayer, LAYER_COLUMNS, sql, params + need_params)
         for key in needs:
             self.open_layers[key] = []
         for row in rows:

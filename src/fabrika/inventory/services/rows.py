@@ -110,3 +110,45 @@ def instances(model, names: list[str], rows) -> list:
         state.db = connection.alias
         out.append(obj)
     return out
+
+
+_CONVERTERS: dict = {}
+
+
+def _converters(model, names: tuple[str, ...]) -> list[tuple[int, list, object]]:
+    """What Django would apply to each selected column of `model` (backend's and field's
+    converters, as SQLCompiler.get_converters finds them); columns with none are left out."""
+    key = (connection.vendor, model, names)
+    found = _CONVERTERS.get(key)
+    if found is None:
+        found = []
+        for i, name in enumerate(names):
+            col = model._meta.get_field(name).get_col(model._meta.db_table)
+            convs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if convs:
+                found.append((i, convs, col))
+        _CONVERTERS[key] = found
+    return found
+
+
+def select_rows(model, names: tuple[str, ...], sql: str, params) -> list[tuple]:
+    """Run a SELECT whose columns are the fields `names` of `model`, in that order, and return
+    its rows as tuples of the values the ORM would give (values_list), without building a
+    QuerySet: on PostgreSQL the driver's values are already those; on SQLite decimals and
+    datetimes go through the fields' converters."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    converters = _converters(model, tuple(names))
+    if not converters or not rows:
+        return rows
+    out = []
+    for row in rows:
+        row = list(row)
+        for i, convs, col in converters:
+            value = row[i]
+            for conv in convs:
+                value = conv(value, col, connection)
+            row[i] = value
+        out.append(tuple(row))
+    return out
