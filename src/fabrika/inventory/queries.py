@@ -222,9 +222,24 @@ def latest_snapshot_end(at: datetime) -> datetime | None:
     return BalanceSnapshot.objects.filter(period_end__lte=at).aggregate(end=Max("period_end"))["end"]
 
 
+def first_move_at() -> datetime | None:
+    return StockMove.objects.order_by("posted_at", "id").values_list("posted_at", flat=True).first()
+
+
 def positions_at(scope: Scope, at: datetime) -> dict[tuple, list]:
-    """(product id, warehouse id) → [qty, value] at the moment `at`: snapshot + moves after it."""
+    """(product id, warehouse id) → [qty, value] at the moment `at`, counting the fewer moves:
+    forward from the latest month-end snapshot before `at` (or from the first move), or back from
+    today's balances (a date near today, the usual question). The ledger's time span on either
+    side decides; both give the same result, since a balance is the sum of its moves (check-ledger)."""
     snapshot_end = latest_snapshot_end(at)
+    origin = snapshot_end or first_move_at()
+    if origin is not None and timezone.now() - at < at - origin:
+        return positions_back(scope, at)
+    return positions_forward(scope, at, snapshot_end)
+
+
+def positions_forward(scope: Scope, at: datetime, snapshot_end: datetime | None) -> dict[tuple, list]:
+    """The snapshot at `snapshot_end` (none: from the first move) plus the moves after it up to `at`."""
     result: dict[tuple, list] = {}
     if snapshot_end is not None:
         rows = BalanceSnapshot.objects.filter(scope.product_q(), scope.warehouse_q(), period_end=snapshot_end)
@@ -234,6 +249,16 @@ def positions_at(scope: Scope, at: datetime) -> dict[tuple, list]:
         position = result.setdefault(key, [ZERO, ZERO_VALUE])
         position[0] += flow.qty
         position[1] += flow.value
+    return result
+
+
+def positions_back(scope: Scope, at: datetime) -> dict[tuple, list]:
+    """Today's balances less the moves after `at`."""
+    result = positions_now(scope)
+    for key, flow in move_flows(scope, after=at).items():
+        position = result.setdefault(key, [ZERO, ZERO_VALUE])
+        position[0] -= flow.qty
+        position[1] -= flow.value
     return result
 
 
@@ -757,7 +782,7 @@ def slow_movers(*, days: int = 90, warehouse=None, group=None) -> list[SlowRow]:
 
 
 def first_move_month() -> date | None:
-    first = StockMove.objects.order_by("posted_at", "id").values_list("posted_at", flat=True).first()
+    first = first_move_at()
     return month_start(timezone.localdate(first)) if first is not None else None
 
 

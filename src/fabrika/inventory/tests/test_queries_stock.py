@@ -92,6 +92,40 @@ def test_stock_as_of_a_past_date_from_the_snapshot_plus_later_moves(story):
     ]
 
 
+def test_positions_forward_and_back_from_today_agree_on_every_day(story):
+    """positions_at() counts from whichever side has fewer moves; both sides give the same numbers,
+    with and without a closed month, on every day of the story."""
+    scope = queries.Scope()
+
+    def nonzero(positions):
+        return {key: tuple(v) for key, v in positions.items() if v != [0, 0]}
+
+    expected_m1_end = {
+        (story.bolt.pk, story.main.pk): (D("20"), D("2200.00")),
+        (story.bolt.pk, story.workshop.pk): (D("-5"), D("-500.00")),
+        (story.nut.pk, story.main.pk): (D("50"), D("100.00")),
+        (story.panel.pk, story.workshop.pk): (D("4"), D("102.00")),
+    }
+    end_m1 = queries.end_of_day(last_day(story.m1))
+    assert nonzero(queries.positions_back(scope, end_m1)) == expected_m1_end
+    assert nonzero(queries.positions_forward(scope, end_m1, None)) == expected_m1_end
+    day, today, checked = story.m1, timezone.localdate(), 0
+    for closed in (False, True):
+        if closed:
+            period_close(actor=None, month=story.m1)
+        while day <= today:
+            moment = queries.end_of_day(day)
+            snapshot_end = queries.latest_snapshot_end(moment)
+            assert (snapshot_end is not None) == (closed and day >= last_day(story.m1))
+            back = nonzero(queries.positions_back(scope, moment))
+            assert back == nonzero(queries.positions_forward(scope, moment, snapshot_end)), day
+            assert back == nonzero(queries.positions_at(scope, moment)), day
+            day += timedelta(days=1)
+            checked += 1
+        day = story.m1
+    assert checked > 2 * 60
+
+
 def test_stock_by_lot_today_and_in_the_past(story):
     rows = queries.stock_on_hand(warehouse=story.main, by_lot=True, product=story.bolt)
     assert table(rows, "lot", "qty", "value", "reserved") == [
