@@ -7,14 +7,24 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fabrika.audit.services import record_event
+from fabrika.audit.services import record_event, save_changes, unchanged
 from fabrika.catalog.models import Product, Unit, UnitConversion
 from fabrika.core import numbering
 from fabrika.core.errors import IllegalTransition, ValidationFailed
 from fabrika.core.records import apply, validate
 
 from ..domain.money import money
-from ..models import Balance, CostLayer, LayerConsumption, Location, Lot, StockDocument, StockDocumentLine, StockMove
+from ..models import (
+    Balance,
+    CostLayer,
+    LayerConsumption,
+    Location,
+    Lot,
+    Reservation,
+    StockDocument,
+    StockDocumentLine,
+    StockMove,
+)
 from .posting import MoveSpec, lock_balances, post_moves_in_transaction
 from .rows import insert_rows
 from .warehouses import places, storage_of, virtual_location
@@ -301,7 +311,12 @@ def document_post(*, actor, document: StockDocument) -> StockDocument:
         src, dst, kind = ROUTES[document.type]
         source, target = _place(document, src), _place(document, dst)
         specs = []
-        lines = list(document.lines.select_related("reservation"))
+        lines = list(document.lines.all())
+        # Reservations only where a line ships reserved goods (a join for every line costs more).
+        reserved = Reservation.objects.in_bulk({line.reservation_id for line in lines if line.reservation_id})
+        for line in lines:
+            if line.reservation_id:
+                line.reservation = reserved[line.reservation_id]
         lots = _receipt_lots(document, lines) if document.type in INCOMING_TYPES else {}
         for line in lines:
             spec = MoveSpec(
@@ -329,10 +344,11 @@ def document_post(*, actor, document: StockDocument) -> StockDocument:
         for spec in specs:
             spec.posted_at = None
     post_moves_in_transaction(specs=specs, actor=actor)  # this function's transaction is the posting's
+    before = unchanged(document)
     document.state = State.POSTED
     document.posted_at = timezone.now()
     document.posted_by = actor
-    document.save(update_fields=["state", "posted_at", "posted_by", "updated_at"])
+    save_changes(document, before=before, update_fields=["state", "posted_at", "posted_by", "updated_at"])
     record_event("inventory.document_posted", document, actor=actor, moves=len(specs))
     return document
 

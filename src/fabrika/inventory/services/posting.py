@@ -177,7 +177,8 @@ def _check_periods(specs) -> None:
     month_of = {t: timezone.localdate(t).replace(day=1) for t in {s.posted_at for s in specs}}
     if not month_of:
         return
-    latest = Period.objects.filter(closed=True).order_by("-start").values_list("start", flat=True).first()
+    sql = f"SELECT MAX(start) FROM {Period._meta.db_table} WHERE closed"  # every posting asks: plain SQL
+    [(latest,)] = select_rows(Period, ("start",), sql, [])
     if latest is None or min(month_of.values()) > latest:
         return
     closed = Period.objects.filter(closed=True, start__in=set(month_of.values())).order_by("start").first()

@@ -39,6 +39,35 @@ def test_fifo_story(bolt, fifo_wh):
     assert bal(bolt, fifo_wh) == (D("5"), D("600.00"), D("0"))
 
 
+def test_posting_is_in_the_audit_log_with_its_actor_and_request(bolt, fifo_wh):
+    """Posting writes the document's field changes itself (save_changes), not through auditlog's
+    receiver: the same entry — who, which request, before and after."""
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from fabrika.access.models import User
+    from fabrika.audit.context import audit_context
+
+    keeper = User.objects.create_user(username="sam", password="pw-Secret-123", email="sam@example.com")
+    doc = document_create(
+        actor=keeper,
+        type=T.RECEIPT,
+        data={"warehouse": fifo_wh},
+        lines=[{"product": bolt, "qty": D("2"), "price": D("5")}],
+    )
+    with audit_context(actor=keeper, request_id="req-post"):
+        document_post(actor=keeper, document=doc)
+    entries = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(StockDocument), object_pk=str(doc.pk)
+    ).order_by("id")
+    assert [e.action for e in entries] == [LogEntry.Action.CREATE, LogEntry.Action.UPDATE]
+    update = entries[1]
+    assert (update.actor, update.actor_email, update.cid) == (keeper, "sam@example.com", "req-post")
+    assert update.changes["state"] == ["draft", "posted"]
+    assert update.changes["posted_by"] == ["None", str(keeper.pk)]
+    assert set(update.changes) == {"state", "posted_at", "posted_by"}
+
+
 def test_reservation_makes_stock_unavailable_to_others(bolt, fifo_wh):
     post(T.RECEIPT, fifo_wh, [{"product": bolt, "qty": D("10"), "price": D("100")}])
     held = reserve(actor=None, product=bolt, warehouse=fifo_wh, qty=D("5"), reference="ORD-1/1")
