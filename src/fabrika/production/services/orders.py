@@ -17,7 +17,7 @@ from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.encoding import smart_str
 from django.utils.translation import gettext as _
@@ -32,6 +32,7 @@ from fabrika.inventory.domain.money import money, split
 from fabrika.inventory.models import Location, Lot, StockMove, ValueGroup, Warehouse
 from fabrika.inventory.services import MoveSpec, post_moves, reversal_specs, storage_of, virtual_location
 from fabrika.inventory.services.posting import lock_balances
+from fabrika.inventory.services.rows import insert_rows
 
 from ..domain import bom as dbom
 from ..domain import costing as dcost
@@ -403,40 +404,6 @@ class _Line:
     qty_posted: Decimal = ZERO
 
 
-PLAIN = (int, str, Decimal, type(None))  # values the drivers take as Django would send them
-
-
-def _insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
-    """Write plain rows (values in the order of `fields`): multi-row INSERTs, COPY on PostgreSQL. What
-    bulk_create does without building a model instance per row. Lines and operations of child orders
-    have no audit of their own (the order's creation is recorded)."""
-    if not rows:
-        return
-    qn = connection.ops.quote_name
-    model_fields = [model._meta.get_field(f) for f in fields]
-    table = qn(model._meta.db_table)
-    columns = ", ".join(qn(f.column) for f in model_fields)
-    prepared = [
-        [
-            v if isinstance(v, PLAIN) else f.get_db_prep_save(v, connection)
-            for f, v in zip(model_fields, row, strict=True)
-        ]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # COPY: an order of magnitude faster than INSERT for many rows
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in prepared:
-                    copy.write_row(row)
-            return
-        placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        batch = max(1, min(500, connection.ops.bulk_batch_size(model_fields, rows)))
-        for start in range(0, len(prepared), batch):
-            chunk = prepared[start : start + batch]
-            values = ", ".join([placeholder] * len(chunk))
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", [v for row in chunk for v in row])
-
-
 class _Release:
     """One `orders_release` call: decides in memory which child orders the released orders need (depth
     first, in the orders' sequence, taking free stock as it goes), then writes them in bulk.
@@ -554,7 +521,9 @@ class _Release:
             [(child, {"qty": child.qty, "kind": child.kind}) for child in self.created],
             actor=self.actor,
         )
-        _insert_rows(
+        # Plain rows, no model instance each: the lines and operations of child orders have no audit
+        # of their own (the order's creation is recorded).
+        insert_rows(
             OrderLine,
             ["order", "role", "position", "product", "qty_per_unit", "scrap_pct", "share", "qty_posted"],
             [
@@ -563,7 +532,7 @@ class _Release:
                 for line in child._new_lines
             ],
         )
-        _insert_rows(
+        insert_rows(
             OrderOperation,
             [
                 "order",
