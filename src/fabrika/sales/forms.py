@@ -60,8 +60,16 @@ class SalesProductField(forms.ModelChoiceField):
 # --- orders -----------------------------------------------------------------------------------
 
 
+def customer_field() -> forms.ModelChoiceField:
+    """The customer box of the order and payment forms: it renders only the chosen customer and
+    loads matches as one types (inventory/products.js), so a base of thousands of customers is not
+    sent with the page; the form's queryset (customer_choices) still decides what is accepted."""
+    search = ProductSelect(attrs={"data-product-search": reverse_lazy("sales:customer-search")})
+    return forms.ModelChoiceField(label=gettext_lazy("Customer"), queryset=Counterparty.objects.none(), widget=search)
+
+
 class OrderForm(forms.Form):
-    counterparty = forms.ModelChoiceField(label=gettext_lazy("Customer"), queryset=Counterparty.objects.none())
+    counterparty = customer_field()
     contact = forms.ModelChoiceField(label=gettext_lazy("Contact"), queryset=Contact.objects.none(), required=False)
     manager = forms.ModelChoiceField(label=gettext_lazy("Manager"), queryset=managers())
     order_date = forms.DateField(label=gettext_lazy("Order date"), widget=DateInput())
@@ -92,7 +100,6 @@ class OrderForm(forms.Form):
         self.order = order
         current = getattr(order, "counterparty_id", None)
         self.fields["counterparty"].queryset = customer_choices(user, current)
-        self.fields["counterparty"].widget.attrs["data-tom"] = ""
         self.fields["manager"].widget.attrs["data-tom"] = ""
         customer_id = self.data.get("counterparty") if self.is_bound else self.initial.get("counterparty")
         customer_id = getattr(customer_id, "pk", customer_id)
@@ -275,7 +282,7 @@ class InvoiceForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    counterparty = forms.ModelChoiceField(label=gettext_lazy("Customer"), queryset=Counterparty.objects.none())
+    counterparty = customer_field()
     date = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
     amount = forms.DecimalField(label=gettext_lazy("Amount"), max_digits=18, decimal_places=2)
     currency = forms.CharField(label=gettext_lazy("Currency"), max_length=3, required=False)
@@ -288,7 +295,6 @@ class PaymentForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["counterparty"].queryset = customer_choices(user)
-        self.fields["counterparty"].widget.attrs["data-tom"] = ""
         if not self.is_bound and "date" not in self.initial:
             self.initial["date"] = timezone.localdate()
 

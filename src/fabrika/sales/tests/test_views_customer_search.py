@@ -56,3 +56,26 @@ def test_the_list_search_finds_orders_by_customer_name_or_number(shop, make_orde
     assert found("youth LINZ") == {linz.number}  # every word, any order, any case
     assert found(linz.number[-5:]) == {linz.number}  # words with digits: the numbers too
     assert found("robokids linz") == set()
+
+
+def test_the_order_and_payment_forms_carry_only_the_chosen_customer(shop, make_order):
+    order = make_order()
+    client = client_for(shop.manager)
+    chosen = f'<option value="{shop.customer.pk}" selected>Robokids School of Robotics</option>'
+    search = f'data-product-search="{reverse("sales:customer-search")}"'
+    new = client.get(reverse("sales:order-create")).content.decode()
+    assert search in new
+    assert "Robokids School of Robotics" not in new and "Linz Youth Robotics Club" not in new
+    edit = client.get(reverse("sales:order-update", args=[order.pk])).content.decode()
+    assert chosen in edit and "Linz Youth Robotics Club" not in edit
+    payment = client.get(reverse("sales:payment-create"), {"counterparty": shop.customer.pk}).content.decode()
+    assert search in payment and chosen in payment and "Linz Youth Robotics Club" not in payment
+    assert "inventory/products.js" in payment
+    # What the box accepts is still the customers the user may see: another manager's is refused.
+    stranger = make_user("olga", "sales_manager")
+    theirs = crm.counterparty_create(actor=None, data={"name": "Graz Makers", "responsible": stranger})
+    from fabrika.sales.forms import OrderForm
+
+    form = OrderForm({"counterparty": theirs.pk}, user=shop.manager)
+    assert not form.is_valid()
+    assert form.errors["counterparty"] == ["Select a valid choice. That choice is not one of the available choices."]
