@@ -495,24 +495,41 @@ class _Engine:
         self.partly_read = set()
         if not needs:
             return
-        cond, params = _keys_condition(needs)
-        need_cases, need_params = [], []
-        for (product_id, wh_id), need in needs.items():
-            if need is not None:
-                need_cases.append("WHEN product_id = %s AND warehouse_id = %s THEN CAST(%s AS NUMERIC)")
-                need_params += [product_id, wh_id, need]
         # The layers with less than the need before them (a running sum over the open layers, oldest
         # first); all of them where the need is NULL (named lots).
-        need = f"CASE {' '.join(need_cases)} END" if need_cases else "NULL"
         columns = ", ".join(LAYER_COLUMNS)
-        sql = (
-            f"SELECT {columns} FROM (SELECT {columns}, SUM(remaining_qty) OVER ("
-            f"PARTITION BY product_id, warehouse_id ORDER BY posted_at, move_id, piece "
-            f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before FROM {CostLayer._meta.db_table} "
-            f"WHERE remaining_qty > 0 AND ({cond})) AS open_layers "
-            f"WHERE COALESCE(before < {need}, TRUE) ORDER BY posted_at, move_id, piece"
+        running = (
+            "SUM(l.remaining_qty) OVER (PARTITION BY l.product_id, l.warehouse_id "
+            "ORDER BY l.posted_at, l.move_id, l.piece ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
         )
-        rows = select_rows(CostLayer, LAYER_COLUMNS, sql, params + need_params)
+        layers = f"{CostLayer._meta.db_table} l"
+        inner = ", ".join(f"l.{c}" for c in LAYER_COLUMNS)
+        if connection.vendor == "postgresql":
+            # The needs as three arrays joined to the layers: a short statement whatever their number.
+            sql = (
+                f"SELECT {columns} FROM (SELECT {inner}, n.need, {running} AS before "
+                f"FROM UNNEST(%s::bigint[], %s::bigint[], %s::numeric[]) AS n(product_id, warehouse_id, need) "
+                f"JOIN {layers} ON l.product_id = n.product_id AND l.warehouse_id = n.warehouse_id "
+                f"AND l.remaining_qty > 0) AS open_layers "
+                f"WHERE COALESCE(before < need, TRUE) ORDER BY posted_at, move_id, piece"
+            )
+            keys = list(needs)
+            params = [[p for p, _w in keys], [w for _p, w in keys], [needs[k] for k in keys]]
+        else:
+            cond, cond_params = _keys_condition(needs)
+            need_cases, params = [], []
+            for (product_id, wh_id), need in needs.items():
+                if need is not None:
+                    need_cases.append("WHEN l.product_id = %s AND l.warehouse_id = %s THEN CAST(%s AS NUMERIC)")
+                    params += [product_id, wh_id, need]
+            params += cond_params  # the needs come first in the statement, then the condition
+            need = f"CASE {' '.join(need_cases)} END" if need_cases else "NULL"
+            sql = (
+                f"SELECT {columns} FROM (SELECT {inner}, {need} AS need, {running} AS before FROM {layers} "
+                f"WHERE l.remaining_qty > 0 AND ({cond})) AS open_layers "
+                f"WHERE COALESCE(before < need, TRUE) ORDER BY posted_at, move_id, piece"
+            )
+        rows = select_rows(CostLayer, LAYER_COLUMNS, sql, params)
         for key in needs:
             self.open_layers[key] = []
         for row in rows:
