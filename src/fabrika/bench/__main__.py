@@ -50,6 +50,7 @@ def fresh_database(db: str) -> dict:
 
 def run_job(db: str, section: str, part: str, size: int | None, quick: bool) -> list[dict]:
     env = fresh_database(db)
+    os.sync()  # the disk flushed: a part does not pay for the writes of the one before it
     args = [sys.executable, "-m", "fabrika.bench.runner", db, "--section", section, "--part", part]
     args += (["--size", str(size)] if size else []) + (["--quick"] if quick else [])
     out = subprocess.run(args, env=env, check=True, stdout=subprocess.PIPE, text=True)
