@@ -9,7 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,6 +38,13 @@ def customer_choices(user, current=None):
     if current:
         qs = (qs | Counterparty.objects.filter(pk=current)).distinct()
     return qs.order_by("name")
+
+
+def contacts_of(customer_id):
+    """The contacts an order of this customer may name (none while no customer is chosen)."""
+    if not str(customer_id or "").isdigit():
+        return Contact.objects.none()
+    return Contact.objects.filter(counterparty_id=customer_id)
 
 
 def managers():
@@ -101,13 +108,12 @@ class OrderForm(forms.Form):
         current = getattr(order, "counterparty_id", None)
         self.fields["counterparty"].queryset = customer_choices(user, current)
         self.fields["manager"].widget.attrs["data-tom"] = ""
-        customer_id = self.data.get("counterparty") if self.is_bound else self.initial.get("counterparty")
-        customer_id = getattr(customer_id, "pk", customer_id)
-        self.fields["contact"].queryset = (
-            Contact.objects.filter(counterparty_id=customer_id)
-            if str(customer_id or "").isdigit()
-            else Contact.objects.none()
+        # The contact box follows the customer chosen (htmx swaps in the customer's contacts).
+        self.fields["counterparty"].widget.attrs.update(
+            {"hx-get": reverse("sales:customer-contacts"), "hx-target": "#id_contact", "hx-trigger": "change"}
         )
+        customer_id = self.data.get("counterparty") if self.is_bound else self.initial.get("counterparty")
+        self.fields["contact"].queryset = contacts_of(getattr(customer_id, "pk", customer_id))
         keep = getattr(order, "warehouse_id", None)
         self.fields["warehouse"].queryset = Warehouse.objects.filter(Q(active=True) | Q(pk=keep)).order_by("name")
         terms = getattr(order, "payment_terms_id", None)

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from fabrika.access.tests.factories import PASSWORD
 from fabrika.conftest import choose, login, screenshot
+from fabrika.crm import services as crm
 from fabrika.inventory.models import Balance
 from fabrika.sales.models import SalesOrder
 
@@ -16,10 +17,14 @@ pytestmark = pytest.mark.browser
 
 def test_a_manager_enters_confirms_reserves_and_ships_part(page, shop, make_order, production_manager):
     make_order([shop.line(shop.kit, 4)], confirm=True)  # Robokids ordered kits before: a suggestion
+    buyer = crm.contact_create(actor=None, counterparty=shop.customer, data={"first_name": "Max", "last_name": "Berg"})
     login(page, shop.manager.username, PASSWORD)
     page.goto("/sales/orders/new/")
-    # The customer box searches as one types (the page carries no list of customers).
+    # The customer box searches as one types (the page carries no list of customers); the contact
+    # box then offers the customer's contacts.
     choose(page.locator("#id_counterparty-ts-control"), "robokids", "Robokids School of Robotics")
+    expect(page.locator("#id_contact option")).to_have_count(2)
+    page.select_option("#id_contact", str(buyer.pk))
 
     # The first line: search the robot as one types.
     row = page.locator("#line-rows tr.line-row").first
@@ -42,6 +47,7 @@ def test_a_manager_enters_confirms_reserves_and_ships_part(page, shop, make_orde
     with page.expect_navigation():
         page.click("#save-and-confirm")
     order = SalesOrder.objects.get(state="confirmed", lines__product=shop.robot)
+    assert (order.counterparty, order.contact) == (shop.customer, buyer)
     assert [(ln.product, ln.qty, ln.price) for ln in order.lines.order_by("position")] == [
         (shop.robot, D("3"), D("1450.00")),
         (shop.kit, D("2"), D("189.00")),

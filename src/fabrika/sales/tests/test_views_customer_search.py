@@ -79,3 +79,28 @@ def test_the_order_and_payment_forms_carry_only_the_chosen_customer(shop, make_o
     form = OrderForm({"counterparty": theirs.pk}, user=shop.manager)
     assert not form.is_valid()
     assert form.errors["counterparty"] == ["Select a valid choice. That choice is not one of the available choices."]
+
+
+def test_the_contact_box_follows_the_customer_chosen(shop):
+    def contact(customer, first, last, **extra):
+        return crm.contact_create(
+            actor=None, counterparty=customer, data={"first_name": first, "last_name": last, **extra}
+        )
+
+    zoe = contact(shop.customer, "Zoe", "Adler")
+    max_ = contact(shop.customer, "Max", "Berg", is_primary=True)
+    contact(shop.other_customer, "Ida", "Linz")
+    stranger = make_user("olga", "sales_manager")
+    theirs = crm.counterparty_create(actor=None, data={"name": "Graz Makers", "responsible": stranger})
+    contact(theirs, "Hidden", "Person")
+    client = client_for(shop.manager)
+    url = reverse("sales:customer-contacts")
+    empty = '<option value="" selected>---------</option>'
+    # The main contact first, then by last name.
+    assert client.get(url, {"counterparty": shop.customer.pk}).content.decode() == (
+        f'{empty}<option value="{max_.pk}">Max Berg</option><option value="{zoe.pk}">Zoe Adler</option>'
+    )
+    assert client.get(url, {"counterparty": theirs.pk}).content.decode() == empty  # not this manager's customer
+    assert client.get(url, {"counterparty": "x"}).content.decode() == empty
+    form = client.get(reverse("sales:order-create")).content.decode()
+    assert f'hx-get="{url}"' in form and 'hx-target="#id_contact"' in form

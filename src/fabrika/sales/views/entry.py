@@ -4,7 +4,7 @@ adds a line (with the product chosen and its price from the order's price list).
 import datetime
 
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
@@ -53,6 +53,23 @@ class CustomerSearchView(PolicyMixin, View):
             customers = counterparty_search(customers, text).order_by("name")
         rows = customers.only("pk", "name")[:30]
         return JsonResponse({"results": [{"value": c.pk, "text": c.name} for c in rows]})
+
+
+class CustomerContactsView(PolicyMixin, View):
+    """The options of the order form's contact box for the customer just chosen (htmx): the
+    customer's contacts, or none for a customer the user may not see."""
+
+    access_policy = Policy("sales", "view")
+
+    def get(self, request):
+        from ..forms import contacts_of, customer_choices
+
+        customer_id = _int(request.GET.get("counterparty"))
+        visible = customer_id is not None and customer_choices(request.user).filter(pk=customer_id).exists()
+        contacts = contacts_of(customer_id) if visible else []
+        options = [format_html('<option value="" selected>{}</option>', "---------")]
+        options += [format_html('<option value="{}">{}</option>', c.pk, c) for c in contacts]
+        return HttpResponse("".join(options))
 
 
 def _int(value):
@@ -127,6 +144,7 @@ class LineRowView(PolicyMixin, View):
 urlpatterns = [
     path("orders/product-search/", ProductSearchView.as_view(), name="product-search"),
     path("orders/customer-search/", CustomerSearchView.as_view(), name="customer-search"),
+    path("orders/customer-contacts/", CustomerContactsView.as_view(), name="customer-contacts"),
     path("orders/suggestions/", SuggestionsView.as_view(), name="order-suggestions"),
     path("orders/line-row/", LineRowView.as_view(), name="order-line-row"),
 ]
