@@ -13,17 +13,18 @@ from django.views import View
 
 from fabrika.access.policy import can
 from fabrika.catalog.models import Product
-from fabrika.core.errors import DomainError, ValidationFailed
+from fabrika.core.errors import DomainError
 from fabrika.core.views import PolicyMixin
 from fabrika.inventory.domain.money import money
 
 from .. import services
 from ..domain import bom as dbom
-from ..forms import BomForm, BomLineForm, ExplosionForm, apply_errors, apply_row_errors, bom_initial, row_formset
+from ..forms import BomForm, BomLineForm, ExplosionForm, bom_initial
 from ..models import Bom
 from ..queries import bom_lines, explosion, load_boms
 from .common import ADD, CHANGE, VIEW, export_query, export_table, flash_error, library_available, production_rights, q
-from .products import _path, product_or_404, tab_url
+from .products import _path, product_or_404
+from .versions import VersionFormView
 
 
 def bom_or_404(pk) -> Bom:
@@ -33,55 +34,20 @@ def bom_or_404(pk) -> Bom:
 # --- editor ---------------------------------------------------------------------------------------
 
 
-class BomFormView(PolicyMixin, View):
+class BomFormView(VersionFormView):
     template_name = "production/bom_form.html"
-    bom: Bom | None = None
-    product: Product | None = None
+    header_form = BomForm
+    row_form = BomLineForm
+    prefix = "lines"
 
-    def load(self, pk):
-        raise NotImplementedError
+    def context(self):
+        return {"options_url": reverse("production:product-options")}
 
-    def initial(self):
-        return {}, []
+    def save(self, data, rows):
+        return services.bom_save(actor=self.request.user, product=self.product, data=data, lines=rows, bom=self.version)
 
-    def render_form(self, header, formset):
-        ctx = {
-            "title": self.title(),
-            "form": header,
-            "formset": formset,
-            "product": self.product,
-            "object": self.bom,
-            "cancel_url": self.bom.get_absolute_url() if self.bom else tab_url(self.product),
-            "options_url": reverse("production:product-options"),
-        }
-        return TemplateResponse(self.request, self.template_name, ctx)
-
-    def get(self, request, pk):
-        self.load(pk)
-        header_initial, lines = self.initial()
-        header = BomForm(initial=header_initial)
-        return self.render_form(header, row_formset(BomLineForm, prefix="lines", initial=lines))
-
-    def post(self, request, pk):
-        self.load(pk)
-        header = BomForm(data=request.POST)
-        formset = row_formset(BomLineForm, prefix="lines", data=request.POST)
-        if header.is_valid() & formset.is_valid():
-            rows = formset.submitted_forms()
-            lines = [f.row_data() for f in rows]
-            try:
-                bom = services.bom_save(
-                    actor=request.user, product=self.product, data=header.cleaned_data, lines=lines, bom=self.bom
-                )
-            except ValidationFailed as exc:
-                apply_errors(header, apply_row_errors(formset, rows, exc.errors, "lines"))
-            except DomainError as exc:  # a cycle: the message names its path
-                header.add_error(None, exc.message)
-            else:
-                saved = _("%(product)s v%(version)s was saved.")
-                messages.success(request, saved % {"product": bom.product.code, "version": bom.version})
-                return redirect(bom.get_absolute_url())
-        return self.render_form(header, formset)
+    def saved(self, version):
+        return _("%(product)s v%(version)s was saved.") % {"product": version.product.code, "version": version.version}
 
 
 class BomCreateView(BomFormView):
@@ -107,16 +73,16 @@ class BomUpdateView(BomFormView):
     access_policy = CHANGE
 
     def load(self, pk):
-        self.bom = bom_or_404(pk)
-        self.product = self.bom.product
+        self.version = bom_or_404(pk)
+        self.product = self.version.product
 
     def initial(self):
-        bom = self.bom
+        bom = self.version
         header = {"name": bom.name, "valid_from": bom.valid_from, "valid_to": bom.valid_to, "note": bom.note}
         return header, bom_initial(bom)
 
     def title(self):
-        return _("Edit %(bom)s") % {"bom": self.bom}
+        return _("Edit %(bom)s") % {"bom": self.version}
 
 
 # --- the version's page with its explosion ----------------------------------------------------------

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from fabrika.catalog.models import Product
 from fabrika.core.errors import DomainError, ValidationFailed
 from fabrika.core.views import Column, ListPage, PolicyMixin
 
@@ -22,74 +21,35 @@ from ..forms import (
     TechCardForm,
     WorkCentreForm,
     apply_errors,
-    apply_row_errors,
     operations_initial,
-    row_formset,
 )
 from ..models import TechCard, WorkCentre
 from ..queries import domain_operation
 from .common import ADD, CHANGE, VIEW, flash_error, library_available, production_rights
-from .products import product_or_404, tab_url
+from .products import product_or_404
+from .versions import VersionFormView
 
 
 def card_or_404(pk) -> TechCard:
     return get_object_or_404(TechCard.objects.select_related("product", "product__unit"), pk=pk)
 
 
-class TechCardFormView(PolicyMixin, View):
+class TechCardFormView(VersionFormView):
     template_name = "production/techcard_form.html"
-    card: TechCard | None = None
-    product: Product | None = None
+    header_form = TechCardForm
+    row_form = OperationForm
+    prefix = "operations"
 
-    def load(self, pk):
-        raise NotImplementedError
+    def save(self, data, rows):
+        return services.techcard_save(
+            actor=self.request.user, product=self.product, data=data, operations=rows, card=self.version
+        )
 
-    def initial(self):
-        return {}, []
-
-    def render_form(self, header, formset):
-        ctx = {
-            "title": self.title(),
-            "form": header,
-            "formset": formset,
-            "product": self.product,
-            "object": self.card,
-            "cancel_url": self.card.get_absolute_url() if self.card else tab_url(self.product),
+    def saved(self, version):
+        return _("Tech card %(product)s v%(version)s was saved.") % {
+            "product": version.product.code,
+            "version": version.version,
         }
-        return TemplateResponse(self.request, self.template_name, ctx)
-
-    def get(self, request, pk):
-        self.load(pk)
-        header_initial, operations = self.initial()
-        header = TechCardForm(initial=header_initial)
-        return self.render_form(header, row_formset(OperationForm, prefix="operations", initial=operations))
-
-    def post(self, request, pk):
-        self.load(pk)
-        header = TechCardForm(data=request.POST)
-        formset = row_formset(OperationForm, prefix="operations", data=request.POST)
-        if header.is_valid() & formset.is_valid():
-            rows = formset.submitted_forms()
-            try:
-                card = services.techcard_save(
-                    actor=request.user,
-                    product=self.product,
-                    data=header.cleaned_data,
-                    operations=[f.row_data() for f in rows],
-                    card=self.card,
-                )
-            except ValidationFailed as exc:
-                apply_errors(header, apply_row_errors(formset, rows, exc.errors, "operations"))
-            except DomainError as exc:
-                header.add_error(None, exc.message)
-            else:
-                messages.success(
-                    request,
-                    _("Tech card %(product)s v%(version)s was saved.")
-                    % {"product": card.product.code, "version": card.version},
-                )
-                return redirect(card.get_absolute_url())
-        return self.render_form(header, formset)
 
 
 class TechCardCreateView(TechCardFormView):
@@ -115,14 +75,15 @@ class TechCardUpdateView(TechCardFormView):
     access_policy = CHANGE
 
     def load(self, pk):
-        self.card = card_or_404(pk)
-        self.product = self.card.product
+        self.version = card_or_404(pk)
+        self.product = self.version.product
 
     def initial(self):
-        return {"name": self.card.name, "note": self.card.note}, operations_initial(self.card.operations.all())
+        card = self.version
+        return {"name": card.name, "note": card.note}, operations_initial(card.operations.all())
 
     def title(self):
-        return _("Edit tech card %(card)s") % {"card": self.card}
+        return _("Edit tech card %(card)s") % {"card": self.version}
 
 
 class TechCardDetailView(PolicyMixin, View):
