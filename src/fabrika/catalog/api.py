@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from fabrika.access.api import ScopedViewSetMixin
 from fabrika.api.filters import StrictFilterBackend
 from fabrika.api.router import router
-from fabrika.crm.serializers import ErrorSerializer  # the one shape of a refused request
+from fabrika.api.serializers import ErrorSerializer  # the one shape of a refused request
 
 from . import services
 from .filters import PriceListFilter, PriceListItemFilter, ProductFilter, product_search

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from fabrika.core.errors import ValidationFailed
+from fabrika.api.serializers import ModelSerializer, Serializer
 
 from .models import (
     GroupCharacteristic,
@@ -24,42 +24,6 @@ from .queries import characteristic_template
 
 # ---------------------------------------------------------------------------------------------
 # helpers
-
-
-def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested errors as {"field": [...], "conversions.0.factor": [...]}."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            name = "__all__" if key in ("non_field_errors", "__all__") and not prefix else str(key)
-            flat.update(flatten_errors(value, f"{prefix}{name}."))
-        return flat
-    if isinstance(errors, list) and any(isinstance(item, (dict, list)) for item in errors):
-        for index, item in enumerate(errors):
-            if item:
-                flat.update(flatten_errors(item, f"{prefix}{index}."))
-        return flat
-    items = errors if isinstance(errors, list) else [errors]
-    flat[prefix.rstrip(".") or "__all__"] = [str(message) for message in items]
-    return flat
-
-
-class ServiceErrorsMixin:
-    """`is_valid(raise_exception=True)` raises `ValidationFailed`, the services' own error."""
-
-    def is_valid(self, *, raise_exception=False):
-        valid = super().is_valid(raise_exception=False)
-        if not valid and raise_exception:
-            raise ValidationFailed(flatten_errors(self.errors))
-        return valid
-
-
-class ModelSerializer(ServiceErrorsMixin, serializers.ModelSerializer):
-    pass
-
-
-class Serializer(ServiceErrorsMixin, serializers.Serializer):
-    pass
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from fabrika.access.api import ScopedViewSetMixin
 from fabrika.access.policy import restrict
 from fabrika.api.filters import StrictFilterBackend
 from fabrika.api.router import router
+from fabrika.api.serializers import ErrorSerializer
 
 from . import services
 from .filters import ActivityFilter, ContactFilter, CounterpartyFilter, DealFilter, counterparty_search
@@ -35,7 +36,6 @@ from .serializers import (
     DealMoveSerializer,
     DealSerializer,
     DuplicateWarningSerializer,
-    ErrorSerializer,
     FunnelRowSerializer,
     FunnelStageSerializer,
     SegmentSerializer,

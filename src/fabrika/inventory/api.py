@@ -24,7 +24,7 @@ from fabrika.access.api import ScopedViewSetMixin
 from fabrika.access.policy import Policy, require
 from fabrika.api.filters import StrictFilterBackend
 from fabrika.api.router import router
-from fabrika.crm.serializers import ErrorSerializer
+from fabrika.api.serializers import ErrorSerializer
 
 from . import queries
 from .models import Reservation, StockDocument, Warehouse

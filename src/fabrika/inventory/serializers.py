@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from fabrika.access.policy import can
+from fabrika.api.serializers import ModelSerializer, Serializer
 from fabrika.catalog.models import Product, ProductGroup, Unit
-from fabrika.crm.serializers import ModelSerializer, Serializer
 
 from .forms import counterparty_choices
 from .models import Location, Lot, Reservation, StockDocument, StockDocumentLine, StockMove, Warehouse

@@ -25,8 +25,8 @@ from fabrika.access.api import ScopedViewSetMixin
 from fabrika.access.policy import can
 from fabrika.api.filters import StrictFilterBackend
 from fabrika.api.router import router
+from fabrika.api.serializers import ErrorSerializer
 from fabrika.catalog.models import Product
-from fabrika.crm.serializers import ErrorSerializer
 from fabrika.inventory.domain.money import money
 from fabrika.inventory.templatetags.inventory_tags import plain_qty
 

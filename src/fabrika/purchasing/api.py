@@ -15,8 +15,8 @@ from rest_framework.response import Response
 
 from fabrika.access.api import ScopedViewSetMixin
 from fabrika.api.router import router
+from fabrika.api.serializers import ErrorSerializer
 from fabrika.crm.models import Counterparty
-from fabrika.crm.serializers import ErrorSerializer
 
 from . import services
 from .models import SupplierRequest

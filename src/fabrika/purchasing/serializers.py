@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from fabrika.access.policy import can
+from fabrika.api.serializers import ModelSerializer, Serializer
 from fabrika.catalog.models import Product, Unit
-from fabrika.crm.serializers import ModelSerializer, Serializer
 from fabrika.inventory.forms import counterparty_choices
 
 from .models import SupplierRequest, SupplierRequestLine

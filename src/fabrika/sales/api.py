@@ -18,8 +18,8 @@ from fabrika.access.api import ScopedViewSetMixin
 from fabrika.access.policy import restrict
 from fabrika.api.filters import StrictFilterBackend
 from fabrika.api.router import router
+from fabrika.api.serializers import ErrorSerializer
 from fabrika.crm.api import StrictOrderingFilter
-from fabrika.crm.serializers import ErrorSerializer
 
 from . import services
 from .api_availability import AvailabilityActionsMixin

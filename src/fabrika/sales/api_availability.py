@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from fabrika.access.policy import require
-from fabrika.crm.serializers import ErrorSerializer, Serializer
+from fabrika.api.serializers import ErrorSerializer, Serializer
 from fabrika.inventory.serializers import QtyField
 
 from . import availability

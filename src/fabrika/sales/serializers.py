@@ -5,9 +5,10 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from fabrika.api.serializers import ModelSerializer, Serializer
 from fabrika.catalog.models import PriceType, Product, Unit
 from fabrika.crm.models import Contact, Counterparty, Deal
-from fabrika.crm.serializers import ModelSerializer, ScopedRelatedField, Serializer
+from fabrika.crm.serializers import ScopedRelatedField
 from fabrika.inventory.models import Lot, Warehouse
 
 from .models import (
