@@ -1,15 +1,18 @@
 import copy
 import json
 
+from auditlog.cid import get_cid
 from auditlog.context import disable_auditlog
 from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.encoding import smart_str
 
 from .context import get_actor, get_request_id
 from .models import BusinessEvent
+from .receivers import stamp_log_entry
 
 
 def record_event(event: str, obj=None, *, actor=None, **data) -> BusinessEvent:
@@ -31,6 +34,61 @@ def record_event(event: str, obj=None, *, actor=None, **data) -> BusinessEvent:
     )
 
 
+def log_changes(rows: list[tuple]) -> None:
+    """The field-change records django-auditlog writes on save, for rows saved in bulk, in one insert.
+
+    rows: (action, the instance before (None when created), the instance as saved, the saved fields or
+    None for all). Same changes (auditlog's own diff), correlation id, actor and address as on save."""
+    entries = []
+    cid = get_cid()
+    for action, old, new, fields in rows:
+        changes = model_instance_diff(
+            old,
+            new,
+            fields_to_check=fields,
+            use_json_for_changes=getattr(settings, "AUDITLOG_STORE_JSON_CHANGES", False),
+        )
+        if not changes:
+            continue
+        entry = LogEntry(
+            content_type=ContentType.objects.get_for_model(new),
+            object_pk=str(new.pk),
+            object_id=new.pk,
+            object_repr=smart_str(new),
+            action=action,
+            changes=changes,
+            cid=cid,
+        )
+        stamp_log_entry(LogEntry, entry)
+        entries.append(entry)
+    LogEntry.objects.bulk_create(entries, batch_size=500)
+
+
+def record_events(event: str, items: list[tuple], *, actor) -> None:
+    """`record_event(event, obj, actor=actor, **data)` for many (obj, data) at once, in one insert."""
+    if not items:
+        return
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        actor = get_actor()
+    request_id = get_request_id() or ""
+    content_type = ContentType.objects.get_for_model(items[0][0])
+    BusinessEvent.objects.bulk_create(
+        [
+            BusinessEvent(
+                actor=actor,
+                request_id=request_id,
+                event=event,
+                content_type=content_type,
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:255],
+                data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+            )
+            for obj, data in items
+        ],
+        batch_size=500,
+    )
+
+
 def unchanged(instance):
     """A copy of `instance` as it is now, to give save_changes() as `before`."""
     return copy.copy(instance)
@@ -39,16 +97,9 @@ def unchanged(instance):
 def save_changes(instance, *, before, update_fields: list[str]) -> None:
     """Save `update_fields` of `instance` and record the change in the field-level audit log
     (django-auditlog) against `before`: the row as the caller read and locked it in this
-    transaction (see unchanged()). The entry auditlog's own receiver would write (the values as
-    set before saving, so not the automatic timestamp), without its reading the row again first:
-    for the hot paths (a document's posting)."""
-    changes = model_instance_diff(
-        before,
-        instance,
-        fields_to_check=update_fields,
-        use_json_for_changes=getattr(settings, "AUDITLOG_STORE_JSON_CHANGES", False),
-    )
+    transaction (see unchanged()). The entry auditlog's own receiver writes before a save (so not
+    the automatic timestamp), without its reading the row again first: for the hot paths (a
+    document's posting)."""
+    log_changes([(LogEntry.Action.UPDATE, before, instance, update_fields)])
     with disable_auditlog():
         instance.save(update_fields=update_fields)
-    if changes:
-        LogEntry.objects.log_create(instance, action=LogEntry.Action.UPDATE, changes=changes)

@@ -8,23 +8,17 @@ the labour and overhead of the recorded operations, split over the outputs by th
 from __future__ import annotations
 
 import copy
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from auditlog.models import LogEntry
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
-from django.utils.encoding import smart_str
 from django.utils.translation import gettext as _
 
-from fabrika.audit.context import get_actor, get_request_id
-from fabrika.audit.models import BusinessEvent
-from fabrika.audit.services import record_event
+from fabrika.audit.services import log_changes, record_event, record_events
 from fabrika.catalog.models import Product
 from fabrika.core.errors import IllegalTransition, ValidationFailed
 from fabrika.core.numbering import next_number, next_numbers
@@ -334,63 +328,6 @@ def order_update(
 RELEASED_FIELDS = ("state", "released_at", "updated_at")
 
 
-def _log_changes(rows: list[tuple]) -> None:
-    """The field-change records django-auditlog writes on save, for rows saved in bulk, in one insert.
-
-    rows: (action, the instance before (None when created), the instance as saved, the saved fields or
-    None for all). Same changes (auditlog's own diff), correlation id, actor and address as on save."""
-    from auditlog.cid import get_cid
-    from auditlog.diff import model_instance_diff
-
-    from fabrika.audit.receivers import stamp_log_entry
-
-    entries = []
-    cid = get_cid()
-    for action, old, new, fields in rows:
-        changes = model_instance_diff(
-            old, new, fields_to_check=fields, use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES
-        )
-        if not changes:
-            continue
-        entry = LogEntry(
-            content_type=ContentType.objects.get_for_model(new),
-            object_pk=str(new.pk),
-            object_id=new.pk,
-            object_repr=smart_str(new),
-            action=action,
-            changes=changes,
-            cid=cid,
-        )
-        stamp_log_entry(LogEntry, entry)
-        entries.append(entry)
-    LogEntry.objects.bulk_create(entries, batch_size=500)
-
-
-def _record_events(event: str, items: list[tuple], *, actor) -> None:
-    """`record_event(event, obj, actor=actor, **data)` for many (obj, data) at once, in one insert."""
-    if not items:
-        return
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        actor = get_actor()
-    request_id = get_request_id() or ""
-    content_type = ContentType.objects.get_for_model(items[0][0])
-    BusinessEvent.objects.bulk_create(
-        [
-            BusinessEvent(
-                actor=actor,
-                request_id=request_id,
-                event=event,
-                content_type=content_type,
-                object_id=str(obj.pk),
-                object_repr=str(obj)[:255],
-                data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
-            )
-            for obj, data in items
-        ],
-        batch_size=500,
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class _Line:
     """An input or output line of a child order being decided (what `remaining_need` reads)."""
@@ -512,11 +449,11 @@ class _Release:
             for child in level:
                 child.parent = self.parent_of[id(child)]
             ProductionOrder.objects.bulk_create(level, batch_size=500)
-        _log_changes([(LogEntry.Action.CREATE, None, child, None) for child in self.created])
+        log_changes([(LogEntry.Action.CREATE, None, child, None) for child in self.created])
         for child in self.created:
             for check in RELEASE_CHECKS:
                 check(order=child)
-        _record_events(
+        record_events(
             "production.order_created",
             [(child, {"qty": child.qty, "kind": child.kind}) for child in self.created],
             actor=self.actor,
@@ -620,7 +557,7 @@ def orders_release(*, actor, orders, children: bool = True) -> list[ProductionOr
     ProductionOrder.objects.filter(pk__in=[o.pk for o in locked]).update(
         state=State.RELEASED, released_at=release.now, updated_at=release.now
     )
-    _log_changes(changed)
+    log_changes(changed)
     release.write()
     for order in locked:
         record_event("production.order_released", order, actor=actor, children=[c.number for c in below[order.pk]])
