@@ -51,6 +51,7 @@ class AvailabilityPartSerializer(Serializer):
     to_produce = QtyField()
     to_purchase = QtyField()
     ready = serializers.DateField(allow_null=True)
+    phantom = serializers.BooleanField()
 
 
 class AvailabilityLineSerializer(Serializer):

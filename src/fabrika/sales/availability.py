@@ -55,6 +55,9 @@ class Part:
     to_produce: Decimal = ZERO
     to_purchase: Decimal = ZERO
     ready: date | None = None
+    # A phantom node of its parent's BOM: made within the parent's production order (the release
+    # explodes it), so no lead time of its own.
+    phantom: bool = False
 
 
 @dataclass
@@ -277,15 +280,15 @@ def analyse(order: SalesOrder, *, as_of: date | None = None, with_supply: bool |
                 for po in ProductionOrder.objects.filter(source_type=line_type, source_id=line.pk, state__in=OPEN)
             ]
         # Depth-first through the BOM (pre-order: a node's parts follow it, one level deeper).
-        stack = [(0, line.product_id, need)]
+        stack = [(0, line.product_id, need, False)]
         parts: list[Part] = []
         pids: list[int] = []
         due: list[date | None] = []  # per part: when its open supply or what was requested for it comes
         while stack:
-            level, pid, qty = stack.pop()
+            level, pid, qty, phantom = stack.pop()
             if qty <= 0:
                 continue
-            part = Part(None, level, qty)
+            part = Part(None, level, qty, phantom=phantom)
             touched.append((part, pid))
             arrives = None
             rest = qty
@@ -306,7 +309,7 @@ def analyse(order: SalesOrder, *, as_of: date | None = None, with_supply: bool |
             if rest > 0 and children:
                 part.to_produce = rest
                 for child in reversed(children):
-                    stack.append((level + 1, child.component, dbom.gross(child, rest)))
+                    stack.append((level + 1, child.component, dbom.gross(child, rest), child.phantom))
             elif rest > 0:
                 part.to_purchase = rest
                 part.ready = today + timedelta(days=leads.get(pid, 0))
@@ -322,7 +325,7 @@ def analyse(order: SalesOrder, *, as_of: date | None = None, with_supply: bool |
             part, level = parts[i], parts[i].level
             below, latest[level + 1] = latest[level + 1], None
             if part.to_produce > 0:
-                part.ready = (below or today) + timedelta(days=leads.get(pids[i], 0))
+                part.ready = (below or today) + timedelta(days=0 if part.phantom else leads.get(pids[i], 0))
             if due[i] is not None:
                 part.ready = max(part.ready or today, due[i])
             ready = part.ready or today

@@ -183,3 +183,21 @@ def test_a_service_line_needs_nothing(world):
         today,
     )
     assert {p.code: q for p, q, _d in availability.analyse(order).purchases.values()} == {"BOARD": 2, "CPU": 4}
+
+
+def test_a_phantom_node_has_no_lead_time_of_its_own(world):
+    """The brain made a phantom of the robot's BOM: the release explodes it into the robot's own
+    order, so its day of lead time drops out of the ready date (quantities unchanged).
+    Now: CPUs today + 10 → robots + 2 = today + 12. By the promised date: CPUs today + 18 (the open
+    brain order, due today + 3, is still used first) → robots today + 20."""
+    from fabrika.production.models import BomLine
+
+    f, order, manager, today = world
+    BomLine.objects.filter(bom__product=f.p["ROBOT"], component=f.p["BRAIN"]).update(phantom=True)
+    [la] = availability.analyse(order).lines
+    assert parts_of(la)[5] == (1, "BRAIN", 10, 0, 0, 10, 0)
+    assert [p.product.code for p in la.parts if p.phantom] == ["BRAIN"]
+    assert la.ready == today + timedelta(12)
+    [later] = availability.analyse(order, as_of=order.promised_date).lines
+    assert parts_of(later)[5] == (1, "BRAIN", 10, 0, 2, 8, 0)
+    assert later.ready == today + timedelta(20)

@@ -250,3 +250,22 @@ def test_cancelling_the_order_cancels_what_the_analysis_made(world, boss):
     assert SupplierRequest.objects.get(pk=draft.pk).state == "cancelled"
     assert SupplierRequest.objects.get(pk=ordered.pk).state == "ordered"
     assert Balance.objects.get(product=f.p["ROBOT"], warehouse=f.main).reserved == 1  # the other order's
+
+
+def test_a_phantom_node_is_marked_and_its_lead_time_left_out(world):
+    """test_availability works the dates out: the phantom brain takes no day of its own."""
+    from fabrika.production.models import BomLine
+
+    f, order, manager, today = world
+    BomLine.objects.filter(bom__product=f.p["ROBOT"], component=f.p["BRAIN"]).update(phantom=True)
+    html = client_for(manager).get(tab(order)).content.decode()
+    [line, *parts] = availability_rows(html)
+    assert [p["data-code"] for p in parts if "data-phantom" in p] == ["BRAIN"]
+    assert figures(line, "now")[-1] == ready(today + timedelta(12))
+    assert ">phantom</span>" in html
+    api = client_for(manager).get(f"/api/sales/orders/{order.pk}/availability/").json()
+    assert [(p["product_code"], p["phantom"]) for p in api["lines"][0]["parts"]][-3:] == [
+        ("BRAIN", True),
+        ("BOARD", False),
+        ("CPU", False),
+    ]

@@ -75,6 +75,7 @@ class Row:
     in_production: Decimal | None = None
     free: Decimal | None = None
     parts: list[Row] = field(default_factory=list)
+    phantom: bool = False  # a phantom node: made within its parent's order
 
     @property
     def is_line(self) -> bool:
@@ -161,14 +162,14 @@ def _merge_parts(line, now_parts, later_parts) -> list[Row]:
     rows: dict[tuple, Row] = {}
     order: list[tuple] = []
     for key, part in _paths(now_parts):
-        rows[key] = Row(line, part.product, part.level, Figures.of_part(part), None)
+        rows[key] = Row(line, part.product, part.level, Figures.of_part(part), None, phantom=part.phantom)
         order.append(key)
     previous = None
     for key, part in _paths(later_parts):
         if key in rows:
             rows[key].later = Figures.of_part(part)
         else:
-            rows[key] = Row(line, part.product, part.level, None, Figures.of_part(part))
+            rows[key] = Row(line, part.product, part.level, None, Figures.of_part(part), phantom=part.phantom)
             order.insert(order.index(previous) + 1 if previous in order else len(order), key)
         previous = key
     return [rows[key] for key in order if rows[key].level > 0]
