@@ -15,23 +15,31 @@ from .models import BusinessEvent
 from .receivers import stamp_log_entry
 
 
-def record_event(event: str, obj=None, *, actor=None, **data) -> BusinessEvent:
-    """Record a business event inside the caller's transaction.
-
-    The actor is the given user, else the user of the current request, job or command context;
-    an anonymous user is no actor.
-    """
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        actor = get_actor()
-    return BusinessEvent.objects.create(
+def _event(event: str, obj, data: dict, *, actor, request_id: str, content_type=None) -> BusinessEvent:
+    return BusinessEvent(
         actor=actor,
-        request_id=get_request_id() or "",
+        request_id=request_id,
         event=event,
-        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        content_type=content_type or (ContentType.objects.get_for_model(obj) if obj is not None else None),
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:255] if obj is not None else "",
         data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
     )
+
+
+def _actor(actor):
+    """The given user, else the user of the current request, job or command context; an anonymous
+    user is no actor."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return get_actor()
+    return actor
+
+
+def record_event(event: str, obj=None, *, actor=None, **data) -> BusinessEvent:
+    """Record a business event inside the caller's transaction (the actor: see _actor)."""
+    entry = _event(event, obj, data, actor=_actor(actor), request_id=get_request_id() or "")
+    entry.save()
+    return entry
 
 
 def log_changes(rows: list[tuple]) -> None:
@@ -68,38 +76,26 @@ def record_events(event: str, items: list[tuple], *, actor) -> None:
     """`record_event(event, obj, actor=actor, **data)` for many (obj, data) at once, in one insert."""
     if not items:
         return
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        actor = get_actor()
-    request_id = get_request_id() or ""
+    actor, request_id = _actor(actor), get_request_id() or ""
     content_type = ContentType.objects.get_for_model(items[0][0])
     BusinessEvent.objects.bulk_create(
         [
-            BusinessEvent(
-                actor=actor,
-                request_id=request_id,
-                event=event,
-                content_type=content_type,
-                object_id=str(obj.pk),
-                object_repr=str(obj)[:255],
-                data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
-            )
+            _event(event, obj, data, actor=actor, request_id=request_id, content_type=content_type)
             for obj, data in items
         ],
         batch_size=500,
     )
 
 
-def unchanged(instance):
-    """A copy of `instance` as it is now, to give save_changes() as `before`."""
-    return copy.copy(instance)
-
-
-def save_changes(instance, *, before, update_fields: list[str]) -> None:
-    """Save `update_fields` of `instance` and record the change in the field-level audit log
-    (django-auditlog) against `before`: the row as the caller read and locked it in this
-    transaction (see unchanged()). The entry auditlog's own receiver writes before a save (so not
-    the automatic timestamp), without its reading the row again first: for the hot paths (a
-    document's posting)."""
-    log_changes([(LogEntry.Action.UPDATE, before, instance, update_fields)])
+def save_changes(instance, **values) -> None:
+    """Set `values` on `instance`, save those fields (and its automatic timestamps) and record the
+    change in the field-level audit log (django-auditlog): the entry auditlog's own receiver writes
+    before a save, diffed against the instance as the caller read and locked it in this
+    transaction instead of auditlog reading the row again — for the hot paths (a document's posting)."""
+    before = copy.copy(instance)
+    for name, value in values.items():
+        setattr(instance, name, value)
+    log_changes([(LogEntry.Action.UPDATE, before, instance, list(values))])
+    auto = [f.name for f in instance._meta.concrete_fields if getattr(f, "auto_now", False)]
     with disable_auditlog():
-        instance.save(update_fields=update_fields)
+        instance.save(update_fields=[*values, *auto])

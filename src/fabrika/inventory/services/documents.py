@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fabrika.audit.services import record_event, save_changes, unchanged
+from fabrika.audit.services import record_event, save_changes
 from fabrika.catalog.models import Product, Unit, UnitConversion
 from fabrika.core import numbering
 from fabrika.core.errors import IllegalTransition, ValidationFailed
@@ -344,11 +344,7 @@ def document_post(*, actor, document: StockDocument) -> StockDocument:
         for spec in specs:
             spec.posted_at = None
     post_moves_in_transaction(specs=specs, actor=actor)  # this function's transaction is the posting's
-    before = unchanged(document)
-    document.state = State.POSTED
-    document.posted_at = timezone.now()
-    document.posted_by = actor
-    save_changes(document, before=before, update_fields=["state", "posted_at", "posted_by", "updated_at"])
+    save_changes(document, state=State.POSTED, posted_at=timezone.now(), posted_by=actor)
     record_event("inventory.document_posted", document, actor=actor, moves=len(specs))
     return document
 
